@@ -1,0 +1,79 @@
+"""matchapp: short digital job interviews right after a job-centre course."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+
+from matchapp.config import load_config
+from matchapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("da", "en")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and commands."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the browser's preference among Danish and English, Danish first."""
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES, default="da") if request else "da"
+
+
+def register_extensions(app: Flask) -> None:
+    from matchapp import models
+    from matchapp.database import configure_sqlite
+    from matchapp.jinja import register_filters
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+            configure_sqlite(db.engine)
+    register_filters(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from matchapp.web import admin, auth, candidate, consultant, employer, main
+
+    for module in (main, auth, candidate, employer, consultant, admin):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from matchapp.web.main import render_error
+
+    for code in (400, 403, 404, 405, 409, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from matchapp.cli import register
+
+    register(app)

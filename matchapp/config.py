@@ -1,0 +1,53 @@
+"""Settings from the environment (MATCHAPP_*), with an embedded SQLite database as the default."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MATCHAPP_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def load_config(instance_path: str) -> dict:
+    """Return the app's settings: environment variables over defaults."""
+    database_url = _env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'matchapp.sqlite'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the PostgreSQL driver; plain postgresql:// would ask SQLAlchemy for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": _env("SECRET_KEY") or _instance_secret(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "MAIL_SENDER": _env("MAIL_SENDER", "matchapp@kk.dk"),
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        # Booking rules (DESIGN.md): all configurable, defaults from the design.
+        "BOOKING_GAP_MINUTES": _env_int("BOOKING_GAP_MINUTES", 5),
+        "CANCEL_CUTOFF_HOURS": _env_int("CANCEL_CUTOFF_HOURS", 2),
+        "DAILY_BOOKING_CAP": _env_int("DAILY_BOOKING_CAP", 6),
+        "SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 10),
+        "PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
+        "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
+    }
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random secret kept in instance/ so that sessions survive restarts without a secret in the repo."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,56 @@
+"""Template helpers: times in Danish local time in the page's language, navigation, themes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+def register_filters(app: Flask) -> None:
+    """Add the date and time filters templates use (Flask-Babel converts to Europe/Copenhagen)."""
+
+    @app.template_filter("local_time")
+    def local_time(value: datetime) -> str:
+        return format_time(value, "HH:mm")
+
+    @app.template_filter("local_datetime")
+    def local_datetime(value: datetime) -> str:
+        return format_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
+
+    @app.template_filter("local_day")
+    def local_day(value) -> str:
+        return format_date(value, "EEEE d. MMMM y")
+
+    register_context(app)
+
+
+NAV_LINKS = {
+    "candidate": [("candidate.find", _l("Find conversations")), ("candidate.meetings", _l("My meetings")),
+                  ("candidate.profile", _l("My profile"))],
+    "employer": [("employer.dashboard", _l("Our sessions")), ("employer.session_new", _l("New session"))],
+    "consultant": [("consultant.candidates", _l("Candidates")), ("consultant.candidate_new", _l("New candidate")),
+                   ("consultant.employers", _l("Employers"))],
+    "admin": [("admin.dashboard", _l("Administration")), ("consultant.candidates", _l("Candidates")),
+              ("consultant.employers", _l("Employers")), ("admin.mailbox", _l("Mailbox"))],
+}
+ROLE_LABELS = {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
+               "admin": _l("administrator")}
+THEMES = {"candidate": "dkfds-borgerdk.min.css", "employer": "dkfds-virkdk.min.css"}
+
+
+def register_context(app: Flask) -> None:
+    """Navigation, role names and the DKFDS theme (borger.dk for candidates, virk.dk for employers)."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def helpers():
+        role = current_user.role.value if getattr(current_user, "is_authenticated", False) else None
+        return {
+            "nav_links": lambda: NAV_LINKS.get(role, []),
+            "role_label": lambda r: ROLE_LABELS[str(r)],
+            "theme_css": lambda: THEMES.get(role, "dkfds.min.css"),
+            "get_locale": get_locale,
+        }

@@ -1,0 +1,51 @@
+"""A candidate's booking of one slot."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchapp.database import UTCDateTime
+from matchapp.extensions import db
+from matchapp.models.session import InterviewSession, Slot
+from matchapp.models.user import Candidate, User, _enum
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+_CONFIRMED = text("status = 'confirmed'")
+
+
+class Booking(db.Model):
+    __tablename__ = "booking"
+    __table_args__ = (
+        # Rule 1: a slot has at most one confirmed booking.
+        Index("uq_booking_slot_confirmed", "slot_id", unique=True,
+              sqlite_where=_CONFIRMED, postgresql_where=_CONFIRMED),
+        # Rule 3: at most one confirmed booking per candidate per interview session.
+        Index("uq_booking_candidate_session_confirmed", "candidate_id", "session_id", unique=True,
+              sqlite_where=_CONFIRMED, postgresql_where=_CONFIRMED),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"), index=True)
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    slot: Mapped[Slot] = relationship()
+    session: Mapped[InterviewSession] = relationship()
+    candidate: Mapped[Candidate] = relationship()
+    booked_by: Mapped[User] = relationship(foreign_keys=[booked_by_id])

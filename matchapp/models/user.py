@@ -1,0 +1,88 @@
+"""Users, candidate profiles and single-use tokens (sign-in links, password resets)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchapp.database import UTCDateTime
+from matchapp.extensions import db
+from matchapp.models.organisation import Employer, Jobcenter
+
+
+class Role(enum.StrEnum):
+    CANDIDATE = "candidate"
+    EMPLOYER = "employer"
+    CONSULTANT = "consultant"
+    ADMIN = "admin"
+
+
+class TargetGroup(enum.StrEnum):
+    JOB_READY = "jobparat"
+    ACTIVITY_READY = "aktivitetsparat"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A string column limited to an enum's values (a CHECK constraint, the same on both databases)."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="da")
+    jobcenter_id: Mapped[int | None] = mapped_column(ForeignKey("jobcenter.id"))
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    jobcenter: Mapped[Jobcenter | None] = relationship()
+    employer: Mapped[Employer | None] = relationship(foreign_keys=[employer_id])
+    candidate: Mapped[Candidate | None] = relationship(back_populates="user", foreign_keys="Candidate.user_id")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Candidate(db.Model):
+    """A citizen's profile: the job centre, the responsible consultant and the pitch employers see."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    jobcenter_id: Mapped[int] = mapped_column(ForeignKey("jobcenter.id"))
+    consultant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    target_group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup, "target_group"))
+    pitch: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship(back_populates="candidate", foreign_keys=[user_id])
+    consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
+    jobcenter: Mapped[Jobcenter] = relationship()
+
+
+class UserToken(db.Model):
+    """A single-use link token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,236 @@
+"""Accounts: passwords, sign-in links, candidates, employers and consultants."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from matchapp import mail
+from matchapp.extensions import db
+from matchapp.models import Candidate, Employer, Jobcenter, Role, TargetGroup, User, UserToken
+from matchapp.services import audit
+from matchapp.services.errors import MatchappError
+
+SIGN_IN = "sign_in"
+PASSWORD = "password"
+
+
+def _hasher() -> PasswordHasher:
+    # argon2id; tests lower the cost through ARGON2_TIME_COST / ARGON2_MEMORY_COST.
+    config = current_app.config
+    return PasswordHasher(time_cost=config.get("ARGON2_TIME_COST", 3),
+                          memory_cost=config.get("ARGON2_MEMORY_COST", 65536),
+                          parallelism=config.get("ARGON2_PARALLELISM", 4))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password."""
+    return _hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively."""
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """The user with this e-mail address, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with this e-mail and password.
+
+    :raises MatchappError: the same message whether the address or the password is wrong.
+    """
+    user = find_user(email)
+    hasher = _hasher()
+    try:
+        if user is None or not user.password_hash or not user.active:
+            hasher.verify(hasher.hash("timing"), "not it")  # same work as a real check
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise MatchappError(_l("Wrong e-mail address or password.")) from exc
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: str, *, minutes: int, now: datetime) -> str:
+    """Store a new single-use token for the user and return it (only its hash is kept)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(UserToken(user_id=user.id, purpose=purpose, token_hash=_token_hash(raw),
+                             created_at=now, expires_at=now + timedelta(minutes=minutes)))
+    db.session.flush()
+    return raw
+
+
+def consume_token(raw: str, purpose: str, *, now: datetime) -> User:
+    """Use up a token and return its user.
+
+    :raises MatchappError: the link is unknown, used or expired.
+    """
+    used = db.session.execute(
+        update(UserToken)
+        .where(UserToken.token_hash == _token_hash(raw), UserToken.purpose == purpose,
+               UserToken.used_at.is_(None), UserToken.expires_at > now)
+        .values(used_at=now)
+        .returning(UserToken.user_id)
+    ).scalar_one_or_none()
+    if used is None:
+        raise MatchappError(_l("The link has expired or has already been used. Ask for a new one."))
+    user = db.session.get(User, used)
+    if not user.active:
+        raise MatchappError(_l("The link has expired or has already been used. Ask for a new one."))
+    return user
+
+
+def send_sign_in_link(email: str, *, now: datetime) -> None:
+    """E-mail a candidate a sign-in link valid for a few minutes; silently nothing for unknown addresses."""
+    user = find_user(email)
+    if user is None or user.role != Role.CANDIDATE or not user.active:
+        return
+    minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+    raw = issue_token(user, SIGN_IN, minutes=minutes, now=now)
+    mail.queue(user, "sign_in_link", now=now, link=mail.external_url("auth.link_sign_in", token=raw),
+               minutes=minutes)
+
+
+def send_password_link(email: str, *, now: datetime) -> None:
+    """E-mail a link to choose a new password; silently nothing for unknown addresses."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    raw = issue_token(user, PASSWORD, minutes=minutes, now=now)
+    mail.queue(user, "password_link", now=now, link=mail.external_url("auth.password_reset", token=raw),
+               minutes=minutes)
+
+
+def reset_password(raw: str, password: str, *, now: datetime) -> User:
+    """Set a new password through a password link.
+
+    :raises MatchappError: the link is unknown, used or expired.
+    """
+    user = consume_token(raw, PASSWORD, now=now)
+    user.password_hash = hash_password(password)
+    audit.record(user, "password_reset", user, now=now)
+    return user
+
+
+def _claim_email(email: str) -> str:
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise MatchappError(_l("A user with this e-mail address already exists."), field="email")
+    return email
+
+
+@dataclass(frozen=True)
+class CandidateData:
+    name: str
+    email: str
+    phone: str | None
+    jobcenter_id: int
+    target_group: TargetGroup
+    consultant_id: int | None
+
+
+def create_candidate(data: CandidateData, *, created_by: User, now: datetime) -> Candidate:
+    """Register a candidate and e-mail them how to sign in.
+
+    :raises MatchappError: the e-mail address is taken, or the consultant is not from the job centre.
+    """
+    email = _claim_email(data.email)
+    consultant = db.session.get(User, data.consultant_id) if data.consultant_id else None
+    if consultant and (consultant.role != Role.CONSULTANT or consultant.jobcenter_id != data.jobcenter_id):
+        raise MatchappError(_l("Choose a consultant from the candidate's job centre."), field="consultant_id")
+    user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.CANDIDATE,
+                jobcenter_id=data.jobcenter_id, created_at=now)
+    candidate = Candidate(user=user, jobcenter_id=data.jobcenter_id, consultant_id=data.consultant_id,
+                          target_group=data.target_group, pitch="")
+    db.session.add(candidate)
+    db.session.flush()
+    audit.record(created_by, "candidate_created", candidate, now=now)
+    mail.queue(user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"))
+    return candidate
+
+
+def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:
+    """Save the short pitch employers see."""
+    candidate.pitch = pitch.strip()
+    audit.record(candidate.user, "pitch_updated", candidate, now=now)
+
+
+def cvr_is_valid(cvr: str) -> bool:
+    """8 digits passing the modulus-11 check with weights 2 7 6 5 4 3 2 1."""
+    if len(cvr) != 8 or not cvr.isdigit():
+        return False
+    return sum(int(d) * w for d, w in zip(cvr, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0
+
+
+@dataclass(frozen=True)
+class EmployerRegistration:
+    organisation: str
+    cvr: str
+    address: str
+    name: str
+    email: str
+    phone: str | None
+    password: str
+
+
+def register_employer(data: EmployerRegistration, *, now: datetime) -> User:
+    """Create an organisation awaiting approval and its first member.
+
+    :raises MatchappError: the CVR number is invalid or registered already, or the e-mail is taken.
+    """
+    cvr = data.cvr.replace(" ", "")
+    if not cvr_is_valid(cvr):
+        raise MatchappError(_l("Enter a valid CVR number: 8 digits."), field="cvr")
+    if db.session.scalar(select(func.count()).select_from(Employer).where(Employer.cvr == cvr)):
+        raise MatchappError(_l("This CVR number is registered already. Ask a colleague to add you."), field="cvr")
+    email = _claim_email(data.email)
+    employer = Employer(name=data.organisation.strip(), cvr=cvr, address=data.address.strip(), created_at=now)
+    user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.EMPLOYER,
+                employer=employer, password_hash=hash_password(data.password), created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "employer_registered", employer, now=now)
+    return user
+
+
+def approve_employer(employer: Employer, *, by: User, now: datetime) -> None:
+    """Let an organisation publish sessions, and tell its members."""
+    if employer.is_approved:
+        return
+    employer.approved_at = now
+    audit.record(by, "employer_approved", employer, now=now)
+    members = db.session.scalars(select(User).where(User.employer_id == employer.id)).all()
+    for member in members:
+        mail.queue(member, "employer_approved", now=now, organisation=employer.name,
+                   link=mail.external_url("employer.dashboard"))
+
+
+def create_staff(*, name: str, email: str, role: Role, jobcenter: Jobcenter | None, by: User | None,
+                 now: datetime) -> User:
+    """Create a consultant or an admin and e-mail them a link to choose a password.
+
+    :raises MatchappError: the e-mail address is taken.
+    """
+    user = User(email=_claim_email(email), name=name.strip(), role=role,
+                jobcenter_id=jobcenter.id if jobcenter else None, created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(by, "staff_created", user, now=now)
+    raw = issue_token(user, PASSWORD, minutes=3 * 24 * 60, now=now)
+    mail.queue(user, "staff_welcome", now=now, link=mail.external_url("auth.password_reset", token=raw))
+    return user

@@ -1,0 +1,14 @@
+"""Audit trail entries."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from matchapp.extensions import db
+from matchapp.models import AuditEvent, User
+
+
+def record(actor: User | None, action: str, obj, *, now: datetime) -> None:
+    """Add an audit event: actor, action and object type and id only, never personal data."""
+    db.session.add(AuditEvent(actor_id=actor.id if actor else None, action=action,
+                              object_type=type(obj).__name__, object_id=getattr(obj, "id", None),
+                              created_at=now))

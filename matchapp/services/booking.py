@@ -1,0 +1,297 @@
+"""Booking rules 1-8 of DESIGN.md: pick several slots, check them as a whole, book each atomically."""
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import format_datetime, format_time
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from matchapp import mail
+from matchapp.extensions import db
+from matchapp.localtime import local_day
+from matchapp.models import (
+    Booking,
+    BookingStatus,
+    Candidate,
+    Employer,
+    Enrollment,
+    InterviewSession,
+    Role,
+    SessionStatus,
+    Slot,
+    SlotStatus,
+    User,
+)
+from matchapp.models.course import CourseRun
+from matchapp.models.session import session_course
+from matchapp.services import audit
+from matchapp.services.errors import Conflict, MatchappError, SelectionError
+
+
+@dataclass(frozen=True)
+class TakenSlot:
+    slot: Slot
+    alternative: Slot | None
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booked: list[Booking]
+    taken: list[TakenSlot]
+
+
+def _gap() -> timedelta:
+    return timedelta(minutes=current_app.config["BOOKING_GAP_MINUTES"])
+
+
+def _overlaps(a: Slot, b: Slot, gap: timedelta) -> bool:
+    return a.starts_at < b.ends_at + gap and b.starts_at < a.ends_at + gap
+
+
+def _closes_at(slot: Slot) -> datetime:
+    return slot.starts_at - timedelta(hours=slot.session.booking_closes_hours)
+
+
+def _label(slot: Slot) -> str:
+    return f"{format_datetime(slot.starts_at, 'EEEE d. MMMM HH:mm')} ({slot.session.employer.name})"
+
+
+def completed_course_ids(candidate: Candidate) -> set[int]:
+    """The courses the candidate has completed."""
+    return set(db.session.scalars(
+        select(CourseRun.course_id).join(Enrollment, Enrollment.course_run_id == CourseRun.id)
+        .where(Enrollment.candidate_id == candidate.id, Enrollment.completed_at.is_not(None))
+    ))
+
+
+def _eligible(session_alias, course_ids: set[int]):
+    """SQL condition (rule 4): the session names none of the courses, or one the candidate completed."""
+    named = select(session_course.c.session_id).where(session_course.c.session_id == session_alias.id)
+    return or_(~exists(named), exists(named.where(session_course.c.course_id.in_(course_ids))))
+
+
+def confirmed_bookings(candidate: Candidate) -> list[Booking]:
+    """The candidate's confirmed bookings, with slot, session and employer loaded."""
+    return list(db.session.scalars(
+        select(Booking).where(Booking.candidate_id == candidate.id, Booking.status == BookingStatus.CONFIRMED)
+        .options(selectinload(Booking.slot).selectinload(Slot.session).selectinload(InterviewSession.employer))
+    ))
+
+
+def bookable_sessions(candidate: Candidate, *, now: datetime) -> list[InterviewSession]:
+    """Published future sessions of approved employers that the candidate is eligible for, soonest first."""
+    return list(db.session.scalars(
+        select(InterviewSession).join(Employer)
+        .where(InterviewSession.status == SessionStatus.PUBLISHED, InterviewSession.ends_at > now,
+               Employer.approved_at.is_not(None), _eligible(InterviewSession, completed_course_ids(candidate)))
+        .options(selectinload(InterviewSession.employer), selectinload(InterviewSession.courses))
+        .order_by(InterviewSession.starts_at, InterviewSession.id)
+    ))
+
+
+def free_slots(sessions: list[InterviewSession], *, now: datetime) -> dict[int, list[Slot]]:
+    """For each session, its open slots without a confirmed booking that can still be booked."""
+    by_session: dict[int, list[Slot]] = {session.id: [] for session in sessions}
+    taken = exists().where(Booking.slot_id == Slot.id, Booking.status == BookingStatus.CONFIRMED)
+    slots = db.session.scalars(
+        select(Slot).where(Slot.session_id.in_(by_session), Slot.status == SlotStatus.OPEN, ~taken)
+        .order_by(Slot.starts_at, Slot.lane)
+    )
+    for slot in slots:
+        if _closes_at(slot) > now:
+            by_session[slot.session_id].append(slot)
+    return by_session
+
+
+def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -> list[str]:
+    """Every reason why this selection cannot be booked as a whole (rules 2-5); empty when it can."""
+    problems: list[str] = []
+    gap = _gap()
+    course_ids = completed_course_ids(candidate)
+    existing = confirmed_bookings(candidate)
+    booked_sessions = {booking.session_id for booking in existing}
+    if not slots:
+        return [str(_l("Choose at least one time."))]
+    for slot in slots:
+        session = slot.session
+        if session.status != SessionStatus.PUBLISHED or slot.status != SlotStatus.OPEN:
+            problems.append(str(_l("%(slot)s is no longer offered.", slot=_label(slot))))
+        elif _closes_at(slot) <= now:
+            problems.append(str(_l("Booking for %(slot)s has closed.", slot=_label(slot))))
+        if session.courses and not course_ids & {course.id for course in session.courses}:
+            problems.append(str(_l("%(slot)s is for participants of other courses.", slot=_label(slot))))
+        if session.id in booked_sessions:
+            problems.append(str(_l("You already have a meeting in the session at %(employer)s.",
+                                   employer=session.employer.name)))
+    per_session = Counter(slot.session_id for slot in slots)
+    for slot in slots:
+        if per_session[slot.session_id] > 1:
+            problems.append(str(_l("Choose only one time at %(employer)s.", employer=slot.session.employer.name)))
+            per_session[slot.session_id] = 0
+    ordered = sorted(slots, key=lambda s: s.starts_at)
+    for i, slot in enumerate(ordered):
+        for other in ordered[i + 1:]:
+            if _overlaps(slot, other, gap):
+                problems.append(str(_l("%(a)s and %(b)s are too close together.",
+                                       a=_label(slot), b=_label(other))))
+        for booking in existing:
+            if _overlaps(slot, booking.slot, gap):
+                problems.append(str(_l("%(a)s is too close to your meeting %(b)s.",
+                                       a=_label(slot), b=_label(booking.slot))))
+    cap = current_app.config["DAILY_BOOKING_CAP"]
+    per_day = Counter(local_day(booking.slot.starts_at) for booking in existing)
+    per_day.update(local_day(slot.starts_at) for slot in slots)
+    for day, count in sorted(per_day.items()):
+        if count > cap:
+            problems.append(str(_l("You can have at most %(cap)d meetings on %(day)s.", cap=cap,
+                                   day=format_datetime(datetime.combine(day, datetime.min.time()), "d. MMMM"))))
+    return problems
+
+
+def load_slots(slot_ids: list[int]) -> list[Slot]:
+    """The slots with these ids, with session, employer and courses loaded; unknown ids are left out."""
+    return list(db.session.scalars(
+        select(Slot).where(Slot.id.in_(slot_ids))
+        .options(selectinload(Slot.session).selectinload(InterviewSession.employer),
+                 selectinload(Slot.session).selectinload(InterviewSession.courses))
+        .order_by(Slot.starts_at)
+    ))
+
+
+def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: datetime) -> BookingResult:
+    """Book several slots with one confirm (rule 6).
+
+    The selection is checked as a whole first; then each slot is booked in its own savepoint, so a slot
+    taken meanwhile is reported with the nearest free alternative while the others are booked.
+
+    :raises SelectionError: the selection breaks a rule as a whole; nothing is booked.
+    """
+    # Serialise one candidate's bookings (PostgreSQL; SQLite transactions are serial already).
+    db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    slots = load_slots(slot_ids)
+    if len(slots) != len(set(slot_ids)):
+        raise SelectionError([str(_l("One of the chosen times does not exist."))])
+    problems = check_selection(candidate, slots, now=now)
+    if problems:
+        raise SelectionError(problems)
+    booked, lost = [], []
+    for slot in slots:
+        booking = _insert_booking(candidate, slot, by=by, now=now)
+        (booked if booking else lost).append(booking or slot)
+    taken = [TakenSlot(slot, _alternative(candidate, slot, now=now)) for slot in lost]
+    for booking in booked:
+        audit.record(by, "booking_created", booking, now=now)
+        _tell_booked(booking, now=now)
+    return BookingResult(booked, taken)
+
+
+def _insert_booking(candidate: Candidate, slot: Slot, *, by: User, now: datetime) -> Booking | None:
+    """Book one slot, or None when someone else holds it (rule 1, enforced by a partial unique index)."""
+    holder = exists().where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+    if db.session.scalar(select(holder)):
+        return None
+    booking = Booking(slot=slot, session_id=slot.session_id, candidate=candidate, booked_by_id=by.id,
+                      status=BookingStatus.CONFIRMED, uid=f"{uuid.uuid4()}@matchapp", sequence=0,
+                      created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+    except IntegrityError:
+        return None
+    return booking
+
+
+def _alternative(candidate: Candidate, slot: Slot, *, now: datetime) -> Slot | None:
+    """The free slot of the same session nearest in time that fits around the candidate's meetings."""
+    gap = _gap()
+    mine = [booking.slot for booking in confirmed_bookings(candidate)]
+    if any(booking_slot.session_id == slot.session_id for booking_slot in mine):
+        return None
+    options = [s for s in free_slots([slot.session], now=now)[slot.session_id]
+               if not any(_overlaps(s, other, gap) for other in mine)]
+    return min(options, key=lambda s: abs(s.starts_at - slot.starts_at), default=None)
+
+
+def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) -> tuple[list[Slot], list[int]]:
+    """A speed round: one free slot in as many of the chosen sessions as fit, none overlapping.
+
+    Returns the slots and the ids of the sessions that did not fit. Sessions are tried in the order of their
+    last free slot and each gets its earliest slot that fits, which places the most sessions possible when
+    each session is one interval; a small search covers the rest.
+    """
+    gap = _gap()
+    sessions = [s for s in bookable_sessions(candidate, now=now) if s.id in set(session_ids)]
+    mine = [booking.slot for booking in confirmed_bookings(candidate)]
+    booked_sessions = {slot.session_id for slot in mine}
+    options = {sid: [s for s in slots if not any(_overlaps(s, m, gap) for m in mine)]
+               for sid, slots in free_slots(sessions, now=now).items() if sid not in booked_sessions}
+    order = sorted((sid for sid in options if options[sid]), key=lambda sid: options[sid][-1].ends_at)
+    cap = current_app.config["DAILY_BOOKING_CAP"]
+    per_day = Counter(local_day(slot.starts_at) for slot in mine)
+    best: list[Slot] = []
+    budget = [20_000]
+
+    def search(index: int, chosen: list[Slot]) -> None:
+        nonlocal best
+        if len(chosen) > len(best):
+            best = list(chosen)
+        if index == len(order) or budget[0] <= 0 or len(chosen) + len(order) - index <= len(best):
+            return
+        budget[0] -= 1
+        for slot in options[order[index]]:
+            day = local_day(slot.starts_at)
+            if per_day[day] < cap and not any(_overlaps(slot, other, gap) for other in chosen):
+                per_day[day] += 1
+                search(index + 1, [*chosen, slot])
+                per_day[day] -= 1
+                break  # the earliest slot that fits is the best choice for this session
+        search(index + 1, chosen)
+
+    search(0, [])
+    planned = {slot.session_id for slot in best}
+    return sorted(best, key=lambda s: s.starts_at), [s.id for s in sessions if s.id not in planned]
+
+
+def cancel_booking(booking: Booking, *, reason: str | None, by: User, now: datetime) -> None:
+    """Cancel a booking and free its slot at once (rule 8); everyone involved is told.
+
+    :raises Conflict: the booking is cancelled already.
+    :raises MatchappError: a candidate cancels after the cutoff (rule 5).
+    """
+    if booking.status == BookingStatus.CANCELLED:
+        raise Conflict(_l("The meeting is cancelled already."))
+    cutoff = timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])
+    if by.role == Role.CANDIDATE and now > booking.slot.starts_at - cutoff:
+        raise MatchappError(_l("It is too late to cancel here. Please contact your consultant."))
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by_id = by.id
+    booking.cancel_reason = reason or None
+    booking.sequence += 1
+    db.session.flush()
+    audit.record(by, "booking_cancelled", booking, now=now)
+    for recipient in _people_of(booking):
+        mail.queue(recipient, "booking_cancelled", now=now, booking=booking, reason=reason,
+                   cancelled_by=by, start=format_time(booking.slot.starts_at, "HH:mm"))
+
+
+def _people_of(booking: Booking) -> list[User]:
+    """Candidate, the employer contact, and the consultant who booked, each once."""
+    people = [booking.candidate.user, booking.session.created_by]
+    if booking.booked_by.role == Role.CONSULTANT:
+        people.append(booking.booked_by)
+    return list({user.id: user for user in people}.values())
+
+
+def _tell_booked(booking: Booking, *, now: datetime) -> None:
+    for recipient in _people_of(booking):
+        template = "booking_made_for_you" if (recipient.id == booking.candidate.user_id
+                                              and booking.booked_by_id != recipient.id) else "booking_confirmed"
+        mail.queue(recipient, template, now=now, booking=booking)

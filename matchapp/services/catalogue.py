@@ -1,0 +1,72 @@
+"""Job centres, courses, course runs and course completions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from matchapp.extensions import db
+from matchapp.models import Candidate, Course, CourseRun, Enrollment, Jobcenter, User
+from matchapp.services import audit
+from matchapp.services.errors import MatchappError
+
+
+def _unique_name(model, name: str) -> str:
+    name = name.strip()
+    if db.session.scalar(select(func.count()).select_from(model).where(func.lower(model.name) == name.lower())):
+        raise MatchappError(_l("The name is in use already."), field="name")
+    return name
+
+
+def create_jobcenter(name: str, *, by: User, now: datetime) -> Jobcenter:
+    """Add a job centre.
+
+    :raises MatchappError: the name is in use.
+    """
+    jobcenter = Jobcenter(name=_unique_name(Jobcenter, name))
+    db.session.add(jobcenter)
+    db.session.flush()
+    audit.record(by, "jobcenter_created", jobcenter, now=now)
+    return jobcenter
+
+
+def create_course(name: str, description: str, *, by: User, now: datetime) -> Course:
+    """Add a course.
+
+    :raises MatchappError: the name is in use.
+    """
+    course = Course(name=_unique_name(Course, name), description=description.strip())
+    db.session.add(course)
+    db.session.flush()
+    audit.record(by, "course_created", course, now=now)
+    return course
+
+
+def create_course_run(course: Course, jobcenter: Jobcenter, starts_on: date, ends_on: date, *, by: User,
+                      now: datetime) -> CourseRun:
+    """Add a run (cohort) of a course at a job centre.
+
+    :raises MatchappError: it ends before it starts.
+    """
+    if ends_on < starts_on:
+        raise MatchappError(_l("The end date must be on or after the start date."), field="ends_on")
+    run = CourseRun(course=course, jobcenter=jobcenter, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(run)
+    db.session.flush()
+    audit.record(by, "course_run_created", run, now=now)
+    return run
+
+
+def record_completion(candidate: Candidate, run: CourseRun, completed_at: datetime | None, *, by: User,
+                      now: datetime) -> Enrollment:
+    """Enrol a candidate in a run, and mark it completed when completed_at is given (idempotent)."""
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.candidate_id == candidate.id,
+                                                            Enrollment.course_run_id == run.id))
+    if enrollment is None:
+        enrollment = Enrollment(candidate_id=candidate.id, course_run=run)
+        db.session.add(enrollment)
+    enrollment.completed_at = completed_at
+    db.session.flush()
+    audit.record(by, "completion_recorded", enrollment, now=now)
+    return enrollment

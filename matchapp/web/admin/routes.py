@@ -1,0 +1,104 @@
+"""Admins: job centres, courses, course runs, consultants, and the development mailbox."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from matchapp.extensions import db
+from matchapp.localtime import utcnow
+from matchapp.models import Course, CourseRun, Jobcenter, OutboxMessage, Role, User
+from matchapp.services import accounts, catalogue
+from matchapp.services.errors import MatchappError
+from matchapp.web.access import get_or_404, role_required
+from matchapp.web.admin import bp
+from matchapp.web.admin.forms import ConsultantForm, CourseForm, CourseRunForm, JobcenterForm
+from matchapp.web.forms_common import show_error
+
+
+def forms() -> dict:
+    jobcenters = [SelectChoice(j.id, j.name) for j in db.session.scalars(select(Jobcenter).order_by(Jobcenter.name))]
+    run_form, consultant_form = CourseRunForm(prefix="run"), ConsultantForm(prefix="consultant")
+    courses = db.session.scalars(select(Course).order_by(Course.name))
+    run_form.course_id.choices = [SelectChoice(c.id, c.name) for c in courses]
+    run_form.jobcenter_id.choices = consultant_form.jobcenter_id.choices = jobcenters
+    return {"jobcenter": JobcenterForm(prefix="jobcenter"), "course": CourseForm(prefix="course"),
+            "run": run_form, "consultant": consultant_form}
+
+
+def dashboard_page(forms: dict, status: int = 200):
+    return render_template(
+        "admin/dashboard.html", forms=forms,
+        jobcenters=db.session.scalars(select(Jobcenter).order_by(Jobcenter.name)).all(),
+        courses=db.session.scalars(select(Course).order_by(Course.name)).all(),
+        runs=db.session.scalars(select(CourseRun).options(selectinload(CourseRun.course),
+                                                          selectinload(CourseRun.jobcenter))
+                                .order_by(CourseRun.starts_on.desc()).limit(50)).all(),
+        consultants=db.session.scalars(select(User).where(User.role == Role.CONSULTANT)
+                                       .options(selectinload(User.jobcenter)).order_by(User.name)).all(),
+    ), status
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def dashboard():
+    return dashboard_page(forms())
+
+
+def _create(kind: str, action, done: str):
+    """Validate one of the dashboard's forms and run its service; the page again with errors otherwise."""
+    all_forms = forms()
+    form = all_forms[kind]
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except MatchappError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("admin.dashboard"))
+    return dashboard_page(all_forms, 422)
+
+
+@bp.post("/jobcenters")
+@role_required(Role.ADMIN)
+def jobcenter_new():
+    return _create("jobcenter", lambda f: catalogue.create_jobcenter(f.name.data, by=current_user, now=utcnow()),
+                   _("The job centre is added."))
+
+
+@bp.post("/courses")
+@role_required(Role.ADMIN)
+def course_new():
+    return _create("course", lambda f: catalogue.create_course(f.name.data, f.description.data or "",
+                                                               by=current_user, now=utcnow()),
+                   _("The course is added."))
+
+
+@bp.post("/course-runs")
+@role_required(Role.ADMIN)
+def course_run_new():
+    return _create("run", lambda f: catalogue.create_course_run(
+        get_or_404(Course, f.course_id.data), get_or_404(Jobcenter, f.jobcenter_id.data), f.starts_on.data,
+        f.ends_on.data, by=current_user, now=utcnow()), _("The course run is added."))
+
+
+@bp.post("/consultants")
+@role_required(Role.ADMIN)
+def consultant_new():
+    return _create("consultant", lambda f: accounts.create_staff(
+        name=f.name.data, email=f.email.data, role=Role.CONSULTANT,
+        jobcenter=get_or_404(Jobcenter, f.jobcenter_id.data), by=current_user, now=utcnow()),
+        _("The consultant is added and has been e-mailed a link to choose a password."))
+
+
+@bp.get("/mailbox")
+@role_required(Role.ADMIN)
+def mailbox():
+    page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()), per_page=20)
+    return render_template("admin/mailbox.html", page=page)

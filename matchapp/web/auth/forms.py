@@ -1,0 +1,51 @@
+"""Sign-in, links, passwords and employer registration."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+
+from matchapp.web.forms_common import email_field, phone_field
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class EmailForm(FlaskForm):
+    email = email_field()
+
+
+def new_password_field() -> PasswordField:
+    return PasswordField(_l("New password"),
+                         validators=[InputRequired(_l("Choose a password.")),
+                                     Length(min=10, max=200, message=_l("Use at least 10 characters."))],
+                         render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = new_password_field()
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[EqualTo("password", _l("The two passwords are not the same."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class EmployerRegistrationForm(FlaskForm):
+    organisation = StringField(_l("Organisation name"),
+                               validators=[InputRequired(_l("Enter the organisation's name.")), Length(max=200)],
+                               render_kw={"autocomplete": "organization"})
+    cvr = StringField(_l("CVR number"),
+                      validators=[InputRequired(_l("Enter the CVR number.")),
+                                  Regexp(r"^\s*\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\s*$",
+                                         message=_l("Enter a valid CVR number: 8 digits."))],
+                      render_kw={"inputmode": "numeric"})
+    address = StringField(_l("Address"), validators=[InputRequired(_l("Enter the address.")), Length(max=300)],
+                          render_kw={"autocomplete": "street-address"})
+    name = StringField(_l("Your name"), validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    email = email_field(_l("Your e-mail address"))
+    phone = phone_field()
+    password = new_password_field()

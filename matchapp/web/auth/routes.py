@@ -1,0 +1,113 @@
+"""Sign in and out, e-mailed links, and employer registration."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from matchapp.extensions import db, limiter
+from matchapp.localtime import utcnow
+from matchapp.services import accounts
+from matchapp.services.errors import MatchappError
+from matchapp.web.auth import bp
+from matchapp.web.auth.forms import EmailForm, EmployerRegistrationForm, LoginForm, PasswordResetForm
+from matchapp.web.forms_common import ActionForm, show_error
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except MatchappError as error:
+            form.password.errors = [str(error.message)]
+        else:
+            login_user(user)
+            return redirect(url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def link_request():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.send_sign_in_link(form.email.data, now=utcnow())
+        db.session.commit()
+        return render_template("auth/link_sent.html", email=form.email.data)
+    return render_template("auth/link_request.html", form=form)
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def link_sign_in(token: str):
+    # The link only shows a button: mail scanners that open links must not use it up.
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.consume_token(token, accounts.SIGN_IN, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("auth.link_request"))
+        db.session.commit()
+        login_user(user)
+        return redirect(url_for("main.index"))
+    return render_template("auth/link_sign_in.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def password_forgot():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.send_password_link(form.email.data, now=utcnow())
+        db.session.commit()
+        return render_template("auth/link_sent.html", email=form.email.data)
+    return render_template("auth/password_forgot.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def password_reset(token: str):
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("auth.password_forgot"))
+        db.session.commit()
+        flash(_("Your password is saved. You can sign in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = EmployerRegistrationForm()
+    if form.validate_on_submit():
+        data = accounts.EmployerRegistration(**{name: form[name].data for name in (
+            "organisation", "cvr", "address", "name", "email", "phone", "password")})
+        try:
+            user = accounts.register_employer(data, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your organisation is registered. The job centre will approve it soon; "
+                    "until then you can prepare sessions."), "success")
+            return redirect(url_for("employer.dashboard"))
+    return render_template("auth/register.html", form=form)

@@ -1,0 +1,87 @@
+"""The pick-and-confirm page, shared by candidates and by consultants booking on a candidate's behalf."""
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from matchapp.extensions import db
+from matchapp.localtime import local_day, utcnow
+from matchapp.models import Booking, Candidate, Slot
+from matchapp.services import booking as booking_service
+from matchapp.services.errors import SelectionError
+from matchapp.web.access import get_or_404
+from matchapp.web.forms_common import ActionForm
+
+PICK_PREFIX = "slot-"
+
+
+def chosen_slot_ids(form) -> list[int]:
+    """The slot ids picked on the page, one per session (fields named slot-<session id>)."""
+    ids = []
+    for name, value in form.items():
+        if name.startswith(PICK_PREFIX) and value.isdigit():
+            ids.append(int(value))
+    return ids
+
+
+def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[str] = (), status: int = 200,
+              planned_out: list[int] = ()):
+    """Render the upcoming sessions the candidate can book, by day, with their free times."""
+    now = utcnow()
+    sessions = booking_service.bookable_sessions(candidate, now=now)
+    booked_sessions = {b.session_id for b in booking_service.confirmed_bookings(candidate)}
+    sessions = [s for s in sessions if s.id not in booked_sessions]
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 20
+    shown = sessions[(page - 1) * per_page: page * per_page]
+    free = booking_service.free_slots(shown, now=now)
+    offers = []
+    for s in shown:
+        times = []  # one choice per start time: the first free interviewer's slot
+        for _start, same_time in groupby(free[s.id], key=lambda slot: slot.starts_at):
+            times.append(next(same_time))
+        if times:
+            offers.append((s, times))
+    days = [(day, list(items)) for day, items in groupby(offers, key=lambda o: local_day(o[0].starts_at))]
+    return render_template("booking/pick.html", candidate=candidate, days=days, chosen=set(chosen),
+                           problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page,
+                           has_next=len(sessions) > page * per_page), status
+
+
+def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
+    """Book the picked slots, or plan them ("auto-plan"), and answer with what happened."""
+    if request.form.get("action") == "plan":
+        session_ids = [int(v) for v in request.form.getlist("session") if v.isdigit()]
+        if not session_ids:
+            return pick_page(candidate, problems=[_("Tick the sessions you want us to plan.")], status=422)
+        slots, left_out = booking_service.auto_plan(candidate, session_ids, now=utcnow())
+        if slots:
+            flash(_("We have chosen %(count)d times that do not overlap. Check them and press \"Book the chosen "
+                    "times\".", count=len(slots)), "info")
+        return pick_page(candidate, chosen=[s.id for s in slots], planned_out=left_out,
+                         problems=[_("No free time fits for this session.")] if left_out and not slots else [])
+    chosen = chosen_slot_ids(request.form)
+    try:
+        result = booking_service.book_slots(candidate, chosen, by=current_user, now=utcnow())
+    except SelectionError as error:
+        db.session.rollback()
+        return pick_page(candidate, chosen=chosen, problems=error.problems, status=422)
+    db.session.commit()
+    session["booking_result"] = {"booked": [b.id for b in result.booked],
+                                 "taken": [[t.slot.id, t.alternative.id if t.alternative else None]
+                                           for t in result.taken]}
+    return redirect(url_for(done_endpoint, **done_values))
+
+
+def result_page(candidate: Candidate, *, pick_url: str):
+    """What the last confirm booked, and what was taken meanwhile with alternatives."""
+    result = session.get("booking_result") or {"booked": [], "taken": []}
+    booked = [b for b in (db.session.get(Booking, i) for i in result["booked"])
+              if b is not None and b.candidate_id == candidate.id]
+    taken = [(get_or_404(Slot, slot_id), db.session.get(Slot, alt) if alt else None)
+             for slot_id, alt in result["taken"]]
+    return render_template("booking/result.html", candidate=candidate, booked=booked, taken=taken,
+                           form=ActionForm(), book_url=pick_url)

@@ -1,0 +1,6 @@
+"""The employer area."""
+from flask import Blueprint
+
+bp = Blueprint("employer", __name__, url_prefix="/employer")
+
+from matchapp.web.employer import routes  # noqa: E402,F401 - registers the views on bp

@@ -1,0 +1,141 @@
+"""Employers: interview sessions, their slots and who booked them."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from matchapp.extensions import db
+from matchapp.localtime import utcnow
+from matchapp.models import Course, InterviewSession, Role, Slot
+from matchapp.services import sessions as session_service
+from matchapp.services.errors import MatchappError
+from matchapp.web.access import get_or_404, role_required
+from matchapp.web.employer import bp, queries
+from matchapp.web.employer.forms import CancelForm, SessionForm
+from matchapp.web.forms_common import ActionForm, show_error
+
+
+def my_session(session_id: int) -> InterviewSession:
+    """A session of the signed-in employer's organisation: 404 if missing, 403 if another's."""
+    session = get_or_404(InterviewSession, session_id)
+    if session.employer_id != current_user.employer_id:
+        abort(403)
+    return session
+
+
+def session_form(**kwargs) -> SessionForm:
+    form = SessionForm(**kwargs)
+    courses = db.session.scalars(select(Course).order_by(Course.name))
+    form.courses.choices = [SelectChoice(c.id, c.name) for c in courses]
+    return form
+
+
+@bp.get("/")
+@role_required(Role.EMPLOYER)
+def dashboard():
+    page = db.paginate(select(InterviewSession).where(InterviewSession.employer_id == current_user.employer_id)
+                       .order_by(InterviewSession.starts_at.desc()), per_page=20)
+    counts = queries.slot_counts([s.id for s in page.items])
+    return render_template("employer/dashboard.html", page=page, counts=counts, employer=current_user.employer)
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def session_new():
+    form = session_form()
+    if form.validate_on_submit():
+        try:
+            session = session_service.create_session(form.to_draft(), by=current_user, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("employer.session", session_id=session.id))
+    return render_template("employer/session_form.html", form=form, session=None), 422 if form.errors else 200
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def session_edit(session_id: int):
+    session = my_session(session_id)
+    form = session_form(obj=session)
+    if request.method == "GET":
+        form.courses.data = [c.id for c in session.courses]
+        form.mode.data = session.mode.value
+    if form.validate_on_submit():
+        try:
+            session_service.update_draft(session, form.to_draft(), by=current_user, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("employer.session", session_id=session.id))
+    return render_template("employer/session_form.html", form=form, session=session), 422 if form.errors else 200
+
+
+@bp.get("/sessions/<int:session_id>")
+@role_required(Role.EMPLOYER)
+def session(session_id: int):
+    session = my_session(session_id)
+    lanes = queries.lanes_with_bookings(session)
+    return render_template("employer/session.html", session=session, lanes=lanes, form=ActionForm(),
+                           cancel_form=CancelForm())
+
+
+@bp.post("/sessions/<int:session_id>/publish")
+@role_required(Role.EMPLOYER)
+def session_publish(session_id: int):
+    session = my_session(session_id)
+    try:
+        session_service.publish_session(session, by=current_user, now=utcnow())
+    except MatchappError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The session is published. Candidates can book it now."), "success")
+    return redirect(url_for("employer.session", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@role_required(Role.EMPLOYER)
+def session_cancel(session_id: int):
+    session = my_session(session_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash(_("Write a reason for the candidates."), "error")
+    else:
+        try:
+            count = session_service.cancel_session(session, form.reason.data, by=current_user, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The session is cancelled. %(count)d candidates have been told.", count=count), "success")
+    return redirect(url_for("employer.session", session_id=session.id))
+
+
+@bp.post("/slots/<int:slot_id>/cancel")
+@role_required(Role.EMPLOYER)
+def slot_cancel(slot_id: int):
+    slot = get_or_404(Slot, slot_id)
+    my_session(slot.session_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash(_("Write a reason for the candidates."), "error")
+    else:
+        try:
+            session_service.cancel_slot(slot, form.reason.data, by=current_user, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The time is cancelled."), "success")
+    return redirect(url_for("employer.session", session_id=slot.session_id))

@@ -1,0 +1,44 @@
+"""Form pieces shared by several areas."""
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def email_field(label=None) -> StringField:
+    return StringField(label or _l("E-mail address"),
+                       validators=[InputRequired(_l("Enter an e-mail address.")),
+                                   Email(_l("Enter a valid e-mail address, like name@example.dk."),
+                                         check_deliverability=False),
+                                   Length(max=254)],
+                       render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+def phone_field() -> StringField:
+    return StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                       render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""
+
+
+def show_error(form: FlaskForm, error) -> None:
+    """Show a service error beside its field, or as a message at the top when it names none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        flash(str(error.message), "error")
+        return
+    field.errors = [*field.errors, str(error.message)]
+    form._errors = None  # WTForms caches form.errors; let it see the new message
