@@ -16,18 +16,18 @@ COURSES = ["Datasikkerhed og GDPR", "Hotelbookingsystemer", "Excel", "Digital ko
 JOBCENTERS = ["Jobcenter København", "Jobcenter Amager", "Jobcenter Nørrebro", "Jobcenter Valby"]
 EMPLOYERS = [  # organisation, CVR (modulus-11 valid), address, contact, e-mail, job, course index or None
     ("Hotel Nørreport A/S", "12345674", "Nørre Voldgade 1, 1358 København K", "Mette Holm",
-     "mette@hotel-norreport.test", "Receptionist", 1),
+     "mette@hotel-norreport.example", "Receptionist", 1),
     ("Datavagten ApS", "34567891", "Vesterbrogade 20, 1620 København V", "Jonas Berg",
-     "jonas@datavagten.test", "GDPR-assistent", 0),
+     "jonas@datavagten.example", "GDPR-assistent", 0),
     ("Kontorhjælpen I/S", "29876541", "Amagerbrogade 100, 2300 København S", "Sara Lund",
-     "sara@kontorhjaelpen.test", "Kontorassistent", None),
+     "sara@kontorhjaelpen.example", "Kontorassistent", None),
 ]
 CANDIDATES = [  # name, e-mail, target group, completed course indexes
-    ("Amina Hassan", "kandidat@matchapp.test", TargetGroup.JOB_READY, [0, 1, 2]),
-    ("Peter Jensen", "peter@matchapp.test", TargetGroup.JOB_READY, [1]),
-    ("Lone Nielsen", "lone@matchapp.test", TargetGroup.ACTIVITY_READY, [2]),
-    ("Omar Ali", "omar@matchapp.test", TargetGroup.JOB_READY, [0]),
-    ("Karin Madsen", "karin@matchapp.test", TargetGroup.ACTIVITY_READY, [3, 4]),
+    ("Amina Hassan", "kandidat@matchapp.example", TargetGroup.JOB_READY, [0, 1, 2]),
+    ("Peter Jensen", "peter@matchapp.example", TargetGroup.JOB_READY, [1]),
+    ("Lone Nielsen", "lone@matchapp.example", TargetGroup.ACTIVITY_READY, [2]),
+    ("Omar Ali", "omar@matchapp.example", TargetGroup.JOB_READY, [0]),
+    ("Karin Madsen", "karin@matchapp.example", TargetGroup.ACTIVITY_READY, [3, 4]),
 ]
 
 
@@ -42,14 +42,14 @@ def next_weekdays(start: date, count: int) -> list[date]:
 
 def load_demo_data() -> bool:
     """Create the demo organisation; False (and nothing changed) when it is there already."""
-    if accounts.find_user("admin@matchapp.test"):
+    if accounts.find_user("admin@matchapp.example"):
         return False
     now = utcnow()
-    admin = User(email="admin@matchapp.test", name="Admin Andersen", role=Role.ADMIN,
+    admin = User(email="admin@matchapp.example", name="Admin Andersen", role=Role.ADMIN,
                  password_hash=accounts.hash_password(DEMO_PASSWORD), created_at=now)
     db.session.add(admin)
     jobcenters = [catalogue.create_jobcenter(name, by=admin, now=now) for name in JOBCENTERS]
-    consultant = accounts.create_staff(name="Kim Konsulent", email="konsulent@matchapp.test",
+    consultant = accounts.create_staff(name="Kim Konsulent", email="konsulent@matchapp.example",
                                        role=Role.CONSULTANT, jobcenter=jobcenters[0], by=admin, now=now)
     consultant.password_hash = accounts.hash_password(DEMO_PASSWORD)
     courses = [catalogue.create_course(name, "", by=admin, now=now) for name in COURSES]
