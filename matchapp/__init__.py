@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from matchapp.config import load_config
@@ -47,6 +48,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's own message is English only; flash ours, in the page's language.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -21,7 +21,8 @@ PASSWORD = "correct horse battery"
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("MATCHAPP_TEST_DATABASE_URL")
     if url:
-        return url
+        # psycopg 3 is the driver, as in config.py: plain postgresql:// would ask SQLAlchemy for psycopg2.
+        return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
@@ -68,6 +69,16 @@ def client(app):
 
 
 @pytest.fixture
+def csrf_client(app, db_url):
+    """A client of an app with CSRF protection on, as in production; it shares the `app` fixture's database."""
+    csrf_app = create_app(test_settings(db_url, WTF_CSRF_ENABLED=True))
+    with csrf_app.app_context():
+        yield csrf_app.test_client()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 
@@ -92,8 +103,8 @@ def auth(client):
 
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                     html).group(1) or ""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    return match.group(1) or match.group(2)
 
 
 @pytest.fixture
@@ -156,7 +167,7 @@ class Factory:
     def employer(self, *, approved: bool = True, name: str | None = None) -> User:
         """A member of a newly registered organisation (approved unless said otherwise)."""
         n = self._n()
-        cvr = valid_cvr(1000000 + n)
+        cvr = valid_cvr(1000000 + 10 * n)  # seeds 10 apart search disjoint ranges, so no two employers share a CVR
         member = accounts.register_employer(accounts.EmployerRegistration(
             organisation=name or f"Firma {n} ApS", cvr=cvr, address="Vej 1, 2300 København S",
             name=f"Chef {n}", email=f"chef{n}@example.dk", phone=None, password=PASSWORD), now=utcnow())

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -72,7 +72,9 @@ def completed_course_ids(candidate: Candidate) -> set[int]:
 
 
 def _eligible(session_alias, course_ids: set[int]):
-    """SQL condition (rule 4): the session names none of the courses, or one the candidate completed."""
+    """SQL condition (rule 4): the candidate completed one of the session's courses, or any if it names none."""
+    if not course_ids:
+        return false()
     named = select(session_course.c.session_id).where(session_course.c.session_id == session_alias.id)
     return or_(~exists(named), exists(named.where(session_course.c.course_id.in_(course_ids))))
 
@@ -125,7 +127,7 @@ def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -
             problems.append(str(_l("%(slot)s is no longer offered.", slot=_label(slot))))
         elif _closes_at(slot) <= now:
             problems.append(str(_l("Booking for %(slot)s has closed.", slot=_label(slot))))
-        if session.courses and not course_ids & {course.id for course in session.courses}:
+        if not (course_ids & {course.id for course in session.courses} if session.courses else course_ids):
             problems.append(str(_l("%(slot)s is for participants of other courses.", slot=_label(slot))))
         if session.id in booked_sessions:
             problems.append(str(_l("You already have a meeting in the session at %(employer)s.",

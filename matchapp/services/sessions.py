@@ -50,7 +50,11 @@ class PlannedSlot:
 
 
 def plan_slots(draft: SessionDraft) -> list[PlannedSlot]:
-    """The slots of a session: each lane split on the local wall clock; times that do not exist are skipped."""
+    """The slots of a session: each lane split on the local wall clock.
+
+    Slots at times that do not exist, or across a change of the clocks (where they would not last their length),
+    are skipped.
+    """
     step = timedelta(minutes=draft.slot_minutes + draft.break_minutes)
     length = timedelta(minutes=draft.slot_minutes)
     day_start = datetime.combine(draft.local_date, draft.start_time)
@@ -61,7 +65,7 @@ def plan_slots(draft: SessionDraft) -> list[PlannedSlot]:
         while wall + length <= day_end:
             starts_at = local_to_utc(wall.date(), wall.time())
             ends_at = local_to_utc((wall + length).date(), (wall + length).time())
-            if starts_at is not None and ends_at is not None:
+            if starts_at is not None and ends_at is not None and ends_at - starts_at == length:
                 planned.append(PlannedSlot(lane, starts_at, ends_at))
             wall += step
     return sorted(planned, key=lambda slot: (slot.starts_at, slot.lane))

@@ -16,8 +16,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def strip(value: str | None) -> str | None:
+    """A field filter: drop surrounding spaces (phone keyboards add one after an autocompleted word)."""
+    return value.strip() if value else value
+
+
 def email_field(label=None) -> StringField:
-    return StringField(label or _l("E-mail address"),
+    return StringField(label or _l("E-mail address"), filters=[strip],
                        validators=[InputRequired(_l("Enter an e-mail address.")),
                                    Email(_l("Enter a valid e-mail address, like name@example.dk."),
                                          check_deliverability=False),

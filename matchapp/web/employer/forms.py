@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from matchapp.models import MeetingMode
 from matchapp.services.sessions import SessionDraft
-from matchapp.web.forms_common import MultiCheckboxField
+from matchapp.web.forms_common import MultiCheckboxField, strip
 
 
 class SessionForm(FlaskForm):
@@ -25,7 +25,7 @@ class SessionForm(FlaskForm):
         InputRequired(_l("Enter a number of minutes, or 0.")), NumberRange(0, 60, _l("Choose between 0 and 60."))])
     interviewers = IntegerField(_l("Interviewers at the same time"), default=1, validators=[
         InputRequired(_l("Enter a number.")), NumberRange(1, 10, _l("Choose between 1 and 10."))])
-    mode = SelectField(_l("Meeting type"), choices=[
+    mode = SelectField(_l("Meeting type"), validators=[InputRequired()], choices=[
         SelectChoice(MeetingMode.VIDEO.value, _l("Video")), SelectChoice(MeetingMode.PHONE.value, _l("Phone")),
         SelectChoice(MeetingMode.ONSITE.value, _l("At our address"))])
     video_url = StringField(_l("Video link"), validators=[
@@ -53,5 +53,6 @@ class SessionForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(_l("Reason (the candidates see it)"),
-                         validators=[InputRequired(_l("Write a reason for the candidates.")), Length(max=300)])
+    # DataRequired, not InputRequired: a reason of only spaces would cancel and tell the candidates nothing.
+    reason = StringField(_l("Reason (the candidates see it)"), filters=[strip],
+                         validators=[DataRequired(_l("Write a reason for the candidates.")), Length(max=300)])
