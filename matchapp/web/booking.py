@@ -70,7 +70,7 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
         db.session.rollback()
         return pick_page(candidate, chosen=chosen, problems=error.problems, status=422)
     db.session.commit()
-    session["booking_result"] = {"booked": [b.id for b in result.booked],
+    session["booking_result"] = {"candidate": candidate.id, "booked": [b.id for b in result.booked],
                                  "taken": [[t.slot.id, t.alternative.id if t.alternative else None]
                                            for t in result.taken]}
     return redirect(url_for(done_endpoint, **done_values))
@@ -78,7 +78,9 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
 
 def result_page(candidate: Candidate, *, pick_url: str):
     """What the last confirm booked, and what was taken meanwhile with alternatives."""
-    result = session.get("booking_result") or {"booked": [], "taken": []}
+    result = session.get("booking_result") or {}
+    if result.get("candidate") != candidate.id:  # the last confirm was for someone else
+        result = {"booked": [], "taken": []}
     booked = [b for b in (db.session.get(Booking, i) for i in result["booked"])
               if b is not None and b.candidate_id == candidate.id]
     taken = [(get_or_404(Slot, slot_id), db.session.get(Slot, alt) if alt else None)

@@ -5,7 +5,7 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -19,6 +19,11 @@ class MultiCheckboxField(SelectMultipleField):
 def strip(value: str | None) -> str | None:
     """A field filter: drop surrounding spaces (phone keyboards add one after an autocompleted word)."""
     return value.strip() if value else value
+
+
+def text_field(label, message, *, max_length: int = 200, **kwargs) -> StringField:
+    """A required one-line text: surrounding spaces dropped, so that only spaces counts as empty."""
+    return StringField(label, filters=[strip], validators=[DataRequired(message), Length(max=max_length)], **kwargs)
 
 
 def email_field(label=None) -> StringField:

@@ -6,11 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from matchapp.web.forms_common import email_field
+from matchapp.web.forms_common import email_field, text_field
 
 
 def name_field(label) -> StringField:
-    return StringField(label, validators=[InputRequired(_l("Enter a name.")), Length(max=200)])
+    return text_field(label, _l("Enter a name."))
 
 
 class JobcenterForm(FlaskForm):

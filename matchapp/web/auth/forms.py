@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
-from matchapp.web.forms_common import email_field, phone_field
+from matchapp.web.forms_common import email_field, phone_field, text_field
 
 
 class LoginForm(FlaskForm):
@@ -34,18 +34,16 @@ class PasswordResetForm(FlaskForm):
 
 
 class EmployerRegistrationForm(FlaskForm):
-    organisation = StringField(_l("Organisation name"),
-                               validators=[InputRequired(_l("Enter the organisation's name.")), Length(max=200)],
-                               render_kw={"autocomplete": "organization"})
+    organisation = text_field(_l("Organisation name"), _l("Enter the organisation's name."),
+                              render_kw={"autocomplete": "organization"})
     cvr = StringField(_l("CVR number"),
                       validators=[InputRequired(_l("Enter the CVR number.")),
                                   Regexp(r"^\s*\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\s*$",
                                          message=_l("Enter a valid CVR number: 8 digits."))],
                       render_kw={"inputmode": "numeric"})
-    address = StringField(_l("Address"), validators=[InputRequired(_l("Enter the address.")), Length(max=300)],
-                          render_kw={"autocomplete": "street-address"})
-    name = StringField(_l("Your name"), validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
-                       render_kw={"autocomplete": "name"})
+    address = text_field(_l("Address"), _l("Enter the address."), max_length=300,
+                         render_kw={"autocomplete": "street-address"})
+    name = text_field(_l("Your name"), _l("Enter your name."), render_kw={"autocomplete": "name"})
     email = email_field(_l("Your e-mail address"))
     phone = phone_field()
     password = new_password_field()

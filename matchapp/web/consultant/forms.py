@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import DateField, SelectChoice, SelectField
+from wtforms.validators import InputRequired
 
 from matchapp.models import TargetGroup
-from matchapp.web.forms_common import email_field, phone_field
+from matchapp.web.forms_common import email_field, phone_field, text_field
 
 
 class CandidateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the candidate's name.")), Length(max=200)])
+    name = text_field(_l("Name"), _l("Enter the candidate's name."))
     email = email_field()
     phone = phone_field()
     jobcenter_id = SelectField(_l("Job centre"), coerce=int)

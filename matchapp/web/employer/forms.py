@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from matchapp.models import MeetingMode
 from matchapp.services.sessions import SessionDraft
-from matchapp.web.forms_common import MultiCheckboxField, strip
+from matchapp.web.forms_common import MultiCheckboxField, text_field
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Job title"), validators=[InputRequired(_l("Enter the job title.")), Length(max=200)])
+    title = text_field(_l("Job title"), _l("Enter the job title."))
     description = TextAreaField(_l("About the job"), validators=[Length(max=2000)], render_kw={"rows": 4})
     courses = MultiCheckboxField(_l("For participants of these courses"), coerce=int)
     local_date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
@@ -53,6 +53,4 @@ class SessionForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    # DataRequired, not InputRequired: a reason of only spaces would cancel and tell the candidates nothing.
-    reason = StringField(_l("Reason (the candidates see it)"), filters=[strip],
-                         validators=[DataRequired(_l("Write a reason for the candidates.")), Length(max=300)])
+    reason = text_field(_l("Reason (the candidates see it)"), _l("Write a reason for the candidates."), max_length=300)
