@@ -1,6 +1,8 @@
 """Every area's pages answer for its own role, and turn others away."""
+import conftest
 import pytest
 
+from matchapp import create_app
 from matchapp.models import Role
 
 
@@ -45,3 +47,10 @@ def test_each_role_sees_its_own_pages_and_not_the_others(client, auth, make):
             if other != role and not (role == Role.ADMIN and other == Role.CONSULTANT):
                 assert client.get(other_paths[0]).status_code == 403, (role, other_paths[0])
         auth.logout()
+
+
+def test_healthz_answers_503_when_the_database_does_not_answer():
+    unreachable = create_app(conftest.test_settings("postgresql+psycopg://postgres@127.0.0.1:1/none"))
+    response = unreachable.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
