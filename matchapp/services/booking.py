@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -87,15 +87,28 @@ def confirmed_bookings(candidate: Candidate) -> list[Booking]:
     ))
 
 
-def bookable_sessions(candidate: Candidate, *, now: datetime) -> list[InterviewSession]:
-    """Published future sessions of approved employers that the candidate is eligible for, soonest first."""
-    return list(db.session.scalars(
+def bookable_sessions_query(candidate: Candidate, *, now: datetime) -> Select:
+    """Published future sessions of approved employers that the candidate is eligible for (rule 4), soonest first."""
+    return (
         select(InterviewSession).join(Employer)
         .where(InterviewSession.status == SessionStatus.PUBLISHED, InterviewSession.ends_at > now,
                Employer.approved_at.is_not(None), _eligible(InterviewSession, completed_course_ids(candidate)))
         .options(selectinload(InterviewSession.employer), selectinload(InterviewSession.courses))
         .order_by(InterviewSession.starts_at, InterviewSession.id)
-    ))
+    )
+
+
+def bookable_sessions(candidate: Candidate, *, now: datetime) -> list[InterviewSession]:
+    """The sessions of bookable_sessions_query, as a list."""
+    return list(db.session.scalars(bookable_sessions_query(candidate, now=now)))
+
+
+def sessions_to_offer_query(candidate: Candidate, *, now: datetime) -> Select:
+    """The bookable sessions the candidate has no meeting in yet (rule 3): what the pick page offers, as a query
+    that the page paginates in SQL."""
+    booked = exists().where(Booking.session_id == InterviewSession.id, Booking.candidate_id == candidate.id,
+                            Booking.status == BookingStatus.CONFIRMED)
+    return bookable_sessions_query(candidate, now=now).where(~booked)
 
 
 def free_slots(sessions: list[InterviewSession], *, now: datetime) -> dict[int, list[Slot]]:
@@ -187,7 +200,8 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
     for slot in slots:
         booking = _insert_booking(candidate, slot, by=by, now=now)
         (booked if booking else lost).append(booking or slot)
-    taken = [TakenSlot(slot, _alternative(candidate, slot, now=now)) for slot in lost]
+    mine = [booking.slot for booking in confirmed_bookings(candidate)] if lost else []
+    taken = [TakenSlot(slot, _alternative(slot, mine, now=now)) for slot in lost]
     for booking in booked:
         audit.record(by, "booking_created", booking, now=now)
         _tell_booked(booking, now=now)
@@ -210,10 +224,9 @@ def _insert_booking(candidate: Candidate, slot: Slot, *, by: User, now: datetime
     return booking
 
 
-def _alternative(candidate: Candidate, slot: Slot, *, now: datetime) -> Slot | None:
-    """The free slot of the same session nearest in time that fits around the candidate's meetings."""
+def _alternative(slot: Slot, mine: list[Slot], *, now: datetime) -> Slot | None:
+    """The free slot of the same session nearest in time that fits around the candidate's meetings (mine)."""
     gap = _gap()
-    mine = [booking.slot for booking in confirmed_bookings(candidate)]
     if any(booking_slot.session_id == slot.session_id for booking_slot in mine):
         return None
     options = [s for s in free_slots([slot.session], now=now)[slot.session_id]

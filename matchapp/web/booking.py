@@ -31,12 +31,8 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
               planned_out: list[int] = ()):
     """Render the upcoming sessions the candidate can book, by day, with their free times."""
     now = utcnow()
-    sessions = booking_service.bookable_sessions(candidate, now=now)
-    booked_sessions = {b.session_id for b in booking_service.confirmed_bookings(candidate)}
-    sessions = [s for s in sessions if s.id not in booked_sessions]
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = 20
-    shown = sessions[(page - 1) * per_page: page * per_page]
+    page = db.paginate(booking_service.sessions_to_offer_query(candidate, now=now), per_page=20)
+    shown = page.items
     free = booking_service.free_slots(shown, now=now)
     offers = []
     for s in shown:
@@ -47,8 +43,8 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
             offers.append((s, times))
     days = [(day, list(items)) for day, items in groupby(offers, key=lambda o: local_day(o[0].starts_at))]
     return render_template("booking/pick.html", candidate=candidate, days=days, chosen=set(chosen),
-                           problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page,
-                           has_next=len(sessions) > page * per_page), status
+                           problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page.page,
+                           has_next=page.has_next), status
 
 
 def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
