@@ -64,9 +64,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from matchapp.web import admin, auth, candidate, consultant, employer, main
+    from matchapp.web import admin, auth, calendar, candidate, consultant, employer, main
 
-    for module in (main, auth, candidate, employer, consultant, admin):
+    for module in (main, auth, candidate, employer, consultant, admin, calendar):
         app.register_blueprint(module.bp)
 
 

@@ -5,7 +5,9 @@ from datetime import date, datetime, time, timedelta
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
+from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import MeetingMode, Role, TargetGroup, User
@@ -94,6 +96,18 @@ def register(app: Flask) -> None:
             click.echo(f"Demo data created. Every demo user's password is {DEMO_PASSWORD!r}.")
         else:
             click.echo("Demo data is there already; nothing changed.")
+
+    outbox = AppGroup("outbox", help="The e-mail outbox.")
+    app.cli.add_command(outbox)
+
+    @outbox.command("send")
+    def outbox_send():
+        """Run one delivery pass: send the messages that are due."""
+        if not mail.smtp_configured():
+            click.echo("No SMTP server is configured (MATCHAPP_SMTP_HOST); messages stay in the outbox.")
+            return
+        report = mail.deliver_due(now=utcnow())
+        click.echo(f"sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}")
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True)

@@ -27,6 +27,15 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "MAIL_SENDER": _env("MAIL_SENDER", "matchapp@kk.dk"),
+        "MAIL_SENDER_NAME": _env("MAIL_SENDER_NAME", "matchapp"),
+        # No SMTP host: messages stay in the outbox, which admins see as the development mailbox.
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_SECURITY": _env("SMTP_SECURITY", "starttls"),  # starttls, ssl or none
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 30),
+        "MAIL_GIVE_UP_HOURS": _env_int("MAIL_GIVE_UP_HOURS", 6),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

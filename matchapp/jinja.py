@@ -5,25 +5,40 @@ from datetime import datetime
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 
+def local_time(value: datetime) -> str:
+    """A time of day in Danish local time, like 09:30."""
+    return format_time(value, "HH:mm")
+
+
+def local_datetime(value: datetime) -> str:
+    """A day and time in Danish local time, in the page's language."""
+    return format_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
+
+
+def local_day(value) -> str:
+    """A day in the page's language."""
+    return format_date(value, "EEEE d. MMMM y")
+
+
+def meeting_place(session) -> str:
+    """Where a meeting happens, as one line: the video link, the phone, or the address."""
+    if session.mode == "video":
+        return _("Video meeting: %(link)s", link=session.video_url) if session.video_url \
+            else _("Video meeting: the employer sends the link.")
+    if session.mode == "phone":
+        return _("By phone: the employer calls the candidate.")
+    return _("Address: %(address)s", address=session.address)
+
+
 def register_filters(app: Flask) -> None:
     """Add the date and time filters templates use (Flask-Babel converts to Europe/Copenhagen)."""
-
-    @app.template_filter("local_time")
-    def local_time(value: datetime) -> str:
-        return format_time(value, "HH:mm")
-
-    @app.template_filter("local_datetime")
-    def local_datetime(value: datetime) -> str:
-        return format_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
-
-    @app.template_filter("local_day")
-    def local_day(value) -> str:
-        return format_date(value, "EEEE d. MMMM y")
-
+    for function in (local_time, local_datetime, local_day, meeting_place):
+        app.add_template_filter(function)
     register_context(app)
 
 
@@ -34,7 +49,7 @@ NAV_LINKS = {
     "consultant": [("consultant.candidates", _l("Candidates")), ("consultant.candidate_new", _l("New candidate")),
                    ("consultant.employers", _l("Employers"))],
     "admin": [("admin.dashboard", _l("Administration")), ("consultant.candidates", _l("Candidates")),
-              ("consultant.employers", _l("Employers")), ("admin.mailbox", _l("Mailbox"))],
+              ("consultant.employers", _l("Employers")), ("admin.mailbox", _l("Outbox"))],
 }
 ROLE_LABELS = {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
                "admin": _l("administrator")}

@@ -1,15 +1,28 @@
-"""E-mail: messages are rows in the outbox, written in the same transaction as the change that causes them."""
+"""E-mail: messages are outbox rows written in the same transaction as the change that causes them; a delivery
+pass sends them later over SMTP, each exactly once, with retries."""
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
 
+from matchapp import ical
 from matchapp.extensions import db
-from matchapp.models import OutboxMessage, User
+from matchapp.models import Booking, OutboxMessage, OutboxStatus, User
+
+log = logging.getLogger(__name__)
 
 SUBJECTS = {
     "sign_in_link": _l("Your sign-in link to matchapp"),
@@ -21,6 +34,7 @@ SUBJECTS = {
     "booking_made_for_you": _l("Your consultant booked a job conversation for you"),
     "booking_cancelled": _l("Job conversation cancelled"),
 }
+CLAIM_MINUTES = 10  # a pass that dies mid-send gives its claim back after this long
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -30,11 +44,163 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue(recipient: User, template: str, *, now: datetime, **context) -> OutboxMessage:
-    """Render templates/mail/<template>.txt in the recipient's language and add it to the outbox."""
+def queue(recipient: User, template: str, *, now: datetime, invite: tuple[Booking, str] | None = None,
+          **context) -> OutboxMessage:
+    """Render mail/<template>.txt and .html (and the invite, if any) in the recipient's language into the outbox.
+
+    invite is (booking, ical.REQUEST or ical.CANCEL); the invite is attached only for the meeting's attendees.
+    """
     with force_locale(recipient.language or "da"):
         subject = str(SUBJECTS[template])
-        body = render_template(f"mail/{template}.txt", recipient=recipient, **context)
-    message = OutboxMessage(recipient=recipient.email, subject=subject, body_text=body, created_at=now)
+        context.update(recipient=recipient, subject=subject, has_invite=invite is not None)
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+        calendar = ical.booking_invite(invite[0], invite[1], now=now) if invite else None
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2]
+    message = OutboxMessage(
+        message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, subject=subject, body_text=text,
+        body_html=html, ical=calendar, ical_method=invite[1] if invite else None, status=OutboxStatus.PENDING,
+        next_attempt_at=now, give_up_at=now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"]),
+        created_at=now)
     db.session.add(message)
     return message
+
+
+def compose(message: OutboxMessage) -> EmailMessage:
+    """The MIME message every mail client accepts:
+    multipart/mixed ( multipart/alternative ( text/plain, text/html, text/calendar; method=… ), invite.ics ).
+    """
+    config = current_app.config
+    email = EmailMessage(policy=SMTP)
+    email["From"] = formataddr((config["MAIL_SENDER_NAME"], config["MAIL_SENDER"]))
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = format_datetime(message.created_at)
+    email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
+    email.add_alternative(message.body_html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if message.ical:
+        # base64 keeps the calendar's CRLF line endings and its Danish letters exactly as icalendar wrote them.
+        params = {"method": message.ical_method}
+        email.add_alternative(message.ical.encode(), maintype="text", subtype="calendar", cte="base64",
+                              params=params)
+        email.get_payload()[-1].set_param("charset", "UTF-8")
+        email.add_attachment(message.ical.encode(), maintype="application", subtype="ics", filename="invite.ics")
+    return email
+
+
+def smtp_configured() -> bool:
+    """True when an SMTP host is set; otherwise the outbox is the development mailbox."""
+    return bool(current_app.config["SMTP_HOST"])
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
+    if config["SMTP_SECURITY"] == "ssl":
+        server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(host, port, timeout=timeout)
+        if config["SMTP_SECURITY"] == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    if config["SMTP_USER"]:
+        server.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
+    return server
+
+
+def _claim(message_id: int, *, now: datetime) -> bool:
+    """Take one due message for this pass, in its own committed transaction; False if another pass has it."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.status == OutboxStatus.PENDING,
+                   (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until < now)))
+        .values(status=OutboxStatus.SENDING, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
+    ).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+def _retry_wait(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes after each failure, at most an hour."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 60))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
+    """Send the outbox messages that are due, each claimed first so that no message goes twice.
+
+    A failure waits longer each time and gives up after MAIL_GIVE_UP_HOURS (the row turns dead and shows to
+    admins). Commits as it goes: this is a job, not a service. Without SMTP settings it sends nothing.
+    """
+    report = DeliveryReport()
+    if not smtp_configured():
+        return report
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.status == OutboxStatus.PENDING,
+                   (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until < now)))
+        .order_by(OutboxMessage.id).limit(limit)
+    ).all()
+    db.session.commit()
+    server = None
+    try:
+        for message_id in due:
+            if not _claim(message_id, now=now):
+                continue
+            message = db.session.get(OutboxMessage, message_id)
+            try:
+                server = server or _connect()
+                server.send_message(compose(message))
+            except (OSError, smtplib.SMTPException) as error:
+                server = _close(server)
+                _record_failure(message, error, now=now, report=report)
+            else:
+                message.status, message.sent_at, message.claimed_until = OutboxStatus.SENT, now, None
+                report.sent += 1
+            db.session.commit()
+    finally:
+        _close(server)
+    return report
+
+
+def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime, report: DeliveryReport) -> None:
+    message.attempts += 1
+    code = getattr(error, "smtp_code", None)
+    message.last_error = f"{type(error).__name__}{f' {code}' if code else ''}"  # never the text: it may hold an address
+    message.claimed_until = None
+    retry_at = now + _retry_wait(message.attempts)
+    if retry_at > message.give_up_at:
+        message.status = OutboxStatus.DEAD
+        report.dead += 1
+        log.error("outbox message %s is dead after %s attempts (%s)", message.id, message.attempts,
+                  message.last_error)
+    else:
+        message.status, message.next_attempt_at = OutboxStatus.PENDING, retry_at
+        report.failed += 1
+        log.warning("outbox message %s failed (%s); next attempt %s", message.id, message.last_error, retry_at)
+
+
+def _close(server: smtplib.SMTP | None) -> None:
+    if server is not None:
+        try:
+            server.quit()
+        except (OSError, smtplib.SMTPException):
+            server.close()
+    return None
+
+
+def send_again(message: OutboxMessage, *, now: datetime) -> None:
+    """Give a dead message a new round of attempts (an admin's "send again")."""
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.give_up_at = now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"])
+    message.last_error = None

@@ -1,6 +1,7 @@
-"""Every e-mail, written in the same transaction as the change that causes it."""
+"""Every e-mail, written in the same transaction as the change that causes it, and delivered later."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import String, Text
@@ -8,17 +9,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from matchapp.database import UTCDateTime
 from matchapp.extensions import db
+from matchapp.models.user import _enum
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a delivery pass until claimed_until
+    SENT = "sent"
+    DEAD = "dead"  # gave up; an admin can send it again
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    body_html: Mapped[str] = mapped_column(Text)
+    ical: Mapped[str | None] = mapped_column(Text)  # the invite, CRLF line endings as icalendar wrote them
+    ical_method: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))  # the error's kind and code, never an address
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

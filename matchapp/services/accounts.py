@@ -234,3 +234,10 @@ def create_staff(*, name: str, email: str, role: Role, jobcenter: Jobcenter | No
     raw = issue_token(user, PASSWORD, minutes=3 * 24 * 60, now=now)
     mail.queue(user, "staff_welcome", now=now, link=mail.external_url("auth.password_reset", token=raw))
     return user
+
+
+def new_calendar_token(user: User, *, now: datetime) -> str:
+    """Give the user a new secret calendar feed address; the old one stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record(user, "calendar_token_renewed", user, now=now)
+    return user.calendar_token

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_datetime, format_time
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from matchapp import mail
+from matchapp import ical, mail
 from matchapp.extensions import db
 from matchapp.localtime import local_day
 from matchapp.models import (
@@ -292,9 +292,10 @@ def cancel_booking(booking: Booking, *, reason: str | None, by: User, now: datet
     booking.sequence += 1
     db.session.flush()
     audit.record(by, "booking_cancelled", booking, now=now)
+    session_cancelled = booking.session.status == SessionStatus.CANCELLED
     for recipient in _people_of(booking):
         mail.queue(recipient, "booking_cancelled", now=now, booking=booking, reason=reason,
-                   cancelled_by=by, start=format_time(booking.slot.starts_at, "HH:mm"))
+                   session_cancelled=session_cancelled, invite=_invite(booking, recipient, ical.CANCEL))
 
 
 def _people_of(booking: Booking) -> list[User]:
@@ -305,8 +306,14 @@ def _people_of(booking: Booking) -> list[User]:
     return list({user.id: user for user in people}.values())
 
 
+def _invite(booking: Booking, recipient: User, method: str) -> tuple[Booking, str] | None:
+    """The calendar invite goes to the meeting's attendees (candidate and employer contact), not to the consultant."""
+    attendees = {booking.candidate.user_id, booking.session.created_by_id}
+    return (booking, method) if recipient.id in attendees else None
+
+
 def _tell_booked(booking: Booking, *, now: datetime) -> None:
     for recipient in _people_of(booking):
         template = "booking_made_for_you" if (recipient.id == booking.candidate.user_id
                                               and booking.booked_by_id != recipient.id) else "booking_confirmed"
-        mail.queue(recipient, template, now=now, booking=booking)
+        mail.queue(recipient, template, now=now, booking=booking, invite=_invite(booking, recipient, ical.REQUEST))

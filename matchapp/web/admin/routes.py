@@ -1,22 +1,23 @@
 """Admins: job centres, courses, course runs, consultants, and the development mailbox."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import Course, CourseRun, Jobcenter, OutboxMessage, Role, User
+from matchapp.models import Course, CourseRun, Jobcenter, OutboxMessage, OutboxStatus, Role, User
 from matchapp.services import accounts, catalogue
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.admin import bp
 from matchapp.web.admin.forms import ConsultantForm, CourseForm, CourseRunForm, JobcenterForm
-from matchapp.web.forms_common import show_error
+from matchapp.web.forms_common import ActionForm, show_error
 
 
 def forms() -> dict:
@@ -101,4 +102,18 @@ def consultant_new():
 @role_required(Role.ADMIN)
 def mailbox():
     page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()), per_page=20)
-    return render_template("admin/mailbox.html", page=page)
+    dead_count = db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.DEAD))
+    return render_template("admin/mailbox.html", page=page, dead_count=dead_count, smtp=mail.smtp_configured(),
+                           form=ActionForm())
+
+
+@bp.post("/mailbox/<int:message_id>/send-again")
+@role_required(Role.ADMIN)
+def mailbox_send_again(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    if message.status != OutboxStatus.DEAD:
+        abort(409)
+    mail.send_again(message, now=utcnow())
+    db.session.commit()
+    flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.mailbox"))

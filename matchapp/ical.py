@@ -1,0 +1,93 @@
+"""Calendar invites (RFC 5545 / iTIP) for bookings, and personal calendar feeds, built with icalendar."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from icalendar import Alarm, Calendar, Event, vCalAddress
+
+from matchapp.jinja import local_datetime, local_time, meeting_place
+from matchapp.models import Booking, BookingStatus
+
+PRODID = "-//Københavns Kommune//matchapp//DA"
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
+    """One meeting as a VEVENT: UTC times, the Danish local time and the details in the text."""
+    session, slot = booking.session, booking.slot
+    sender = current_app.config["MAIL_SENDER"]
+    event = Event()
+    event.add("uid", booking.uid)
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", now)
+    event.add("dtstart", slot.starts_at)
+    event.add("dtend", slot.ends_at)
+    event.add("created", booking.created_at)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event.add("summary", _("Job conversation: %(job)s at %(employer)s", job=session.title,
+                           employer=session.employer.name))
+    place = meeting_place(session)
+    event.add("location", place)
+    if session.video_url:
+        event.add("url", session.video_url)
+    # Clients show DTSTART in their own zone; the text names the Danish time so that nobody is in doubt.
+    lines = [
+        _("Time: %(start)s–%(end)s (Danish time)", start=local_datetime(slot.starts_at), end=local_time(slot.ends_at)),
+        _("Job: %(job)s", job=session.title),
+        _("Employer: %(employer)s", employer=session.employer.name),
+        _("Candidate: %(name)s", name=booking.candidate.user.name),
+        place,
+    ]
+    if cancelled and booking.cancel_reason:
+        lines.append(_("Reason: %(reason)s", reason=booking.cancel_reason))
+    event.add("description", "\n".join(lines))
+    organizer = vCalAddress.new(sender, cn=session.employer.name)
+    event.add("organizer", organizer)
+    for person in (booking.candidate.user, session.created_by):
+        event.add("attendee", vCalAddress.new(person.email, cn=person.name, role="REQ-PARTICIPANT",
+                                              partstat="NEEDS-ACTION", rsvp=True, cutype="INDIVIDUAL"))
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", _("Job conversation in 15 minutes"))
+        alarm.add("trigger", timedelta(minutes=-15))
+        event.add_component(alarm)
+    return event
+
+
+def booking_invite(booking: Booking, method: str, *, now: datetime) -> str:
+    """The iTIP message for a booking: REQUEST while it stands (on booking and on every change), CANCEL after.
+
+    The UID never changes; the caller raises booking.sequence on every change, so clients replace the event.
+    """
+    calendar = _calendar(method)
+    calendar.add_component(_event(booking, now=now, cancelled=method == CANCEL))
+    return calendar.to_ical().decode()
+
+
+def calendar_feed(bookings: Iterable[Booking], *, now: datetime, name: str) -> str:
+    """A subscribable calendar of meetings; cancelled ones stay, marked cancelled, for 30 days."""
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    for booking in bookings:
+        cancelled = booking.status == BookingStatus.CANCELLED
+        if cancelled and booking.cancelled_at and booking.cancelled_at < now - timedelta(days=30):
+            continue
+        calendar.add_component(_event(booking, now=now, cancelled=cancelled))
+    return calendar.to_ical().decode()
