@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"))
     active: Mapped[bool] = mapped_column(default=True)
     # The secret in the personal calendar feed's address; a new one replaces (and kills) the old.
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     jobcenter: Mapped[Jobcenter | None] = relationship()
