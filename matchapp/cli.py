@@ -1,6 +1,7 @@
 """flask commands: demo data and user administration."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 import click
@@ -108,6 +109,18 @@ def register(app: Flask) -> None:
             return
         report = mail.deliver_due(now=utcnow())
         click.echo(f"sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}")
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the scheduler (e-mail delivery, reminders) until stopped. Run exactly one."""
+        from matchapp.jobs import build_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        click.echo("Scheduler running; stop it with Ctrl+C.")
+        try:
+            build_scheduler(app).start()
+        except (KeyboardInterrupt, SystemExit):
+            click.echo("Scheduler stopped.")
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True)

@@ -49,6 +49,10 @@ def load_config(instance_path: str) -> dict:
         "SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 10),
         "PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
+        # The scheduler: reminders this many minutes before a meeting (24 h and 1 h), and how often jobs look.
+        "REMINDER_MINUTES": sorted((int(m) for m in _env("REMINDER_MINUTES", "1440,60").split(",")), reverse=True),
+        "SCHEDULER_OUTBOX_SECONDS": _env_int("SCHEDULER_OUTBOX_SECONDS", 30),
+        "SCHEDULER_REMINDER_SECONDS": _env_int("SCHEDULER_REMINDER_SECONDS", 60),
     }
 
 

@@ -42,7 +42,8 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
     event.add("summary", _("Job conversation: %(job)s at %(employer)s", job=session.title,
                            employer=session.employer.name))
     place = meeting_place(session)
-    event.add("location", place)
+    # Calendar clients make a join button of a bare link in LOCATION; an address goes there as it is.
+    event.add("location", session.address if session.mode == "onsite" else (session.video_url or place))
     if session.video_url:
         event.add("url", session.video_url)
     # Clients show DTSTART in their own zone; the text names the Danish time so that nobody is in doubt.

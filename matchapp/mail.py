@@ -33,6 +33,8 @@ SUBJECTS = {
     "booking_confirmed": _l("Job conversation booked"),
     "booking_made_for_you": _l("Your consultant booked a job conversation for you"),
     "booking_cancelled": _l("Job conversation cancelled"),
+    "reminder_candidate": _l("Reminder: job conversation soon"),
+    "reminder_employer": _l("Reminder: your interview session"),
 }
 CLAIM_MINUTES = 10  # a pass that dies mid-send gives its claim back after this long
 

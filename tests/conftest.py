@@ -178,7 +178,8 @@ class Factory:
 
     def session(self, employer: User | None = None, *, day: date | None = None, start: time = time(10),
                 end: time = time(11), slot_minutes: int = 10, break_minutes: int = 0, interviewers: int = 1,
-                courses=(), publish: bool = True, closes_hours: int = 2, title: str = "Receptionist"):
+                courses=(), publish: bool = True, closes_hours: int = 2, title: str = "Receptionist",
+                created_at: datetime | None = None):
         """An interview session (published unless said otherwise), by default tomorrow 10-11 local time."""
         employer = employer or self.employer()
         day = day or (datetime.now(LOCAL_TZ).date() + timedelta(days=1))
@@ -188,7 +189,7 @@ class Factory:
             mode=MeetingMode.VIDEO, video_url="https://meet.example.dk/x", address=None,
             booking_closes_hours=closes_hours)
         # Created "earlier", so that a test can also build a session that has already taken place.
-        earlier = utcnow() - timedelta(days=60)
+        earlier = created_at or utcnow() - timedelta(days=60)
         session = sessions.create_session(draft, by=employer, now=earlier)
         if publish:
             sessions.publish_session(session, by=employer, now=earlier)

@@ -2,6 +2,7 @@
 from matchapp.models.audit import AuditEvent
 from matchapp.models.booking import Booking, BookingStatus
 from matchapp.models.course import Course, CourseRun, Enrollment
+from matchapp.models.notice import SentNotice
 from matchapp.models.organisation import Employer, Jobcenter
 from matchapp.models.outbox import OutboxMessage, OutboxStatus
 from matchapp.models.session import InterviewSession, MeetingMode, SessionStatus, Slot, SlotStatus
@@ -9,6 +10,6 @@ from matchapp.models.user import Candidate, Role, TargetGroup, User, UserToken
 
 __all__ = [
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
-    "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SessionStatus", "Slot",
-    "SlotStatus", "TargetGroup", "User", "UserToken",
+    "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
+    "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserToken",
 ]

@@ -1,0 +1,65 @@
+"""The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database.
+
+Run exactly one (`flask --app wsgi scheduler`), never inside web workers. Every job is safe to run twice: due
+work is claimed in the database before it is acted on, so a restart or a second scheduler sends nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from matchapp import mail
+from matchapp.extensions import db
+from matchapp.localtime import LOCAL_TZ, utcnow
+from matchapp.services import reminders
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox() -> None:
+    """Send the e-mails that are due."""
+    report = mail.deliver_due(now=utcnow())
+    if report.sent or report.failed or report.dead:
+        log.info("outbox: sent %d, failed %d, dead %d", report.sent, report.failed, report.dead)
+
+
+def queue_reminders() -> None:
+    """Queue the reminders that are due, and commit them with their notices."""
+    queued = reminders.send_reminders(now=utcnow())
+    db.session.commit()
+    if queued:
+        log.info("reminders: queued %d", queued)
+
+
+def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
+    """Wrap a job: its own app context, a rollback and a log line (the error's kind only, no personal data) when
+    it fails; the next run tries again."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception as error:  # noqa: BLE001 - a failing job must not stop the scheduler
+                db.session.rollback()
+                log.error("job %s failed: %s", job.__name__, type(error).__name__)
+            finally:
+                db.session.remove()
+
+    run.__name__ = job.__name__
+    return run
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The scheduler with matchapp's jobs, in Danish time, with an in-memory job store."""
+    scheduler = BlockingScheduler(timezone=LOCAL_TZ, jobstores={"default": MemoryJobStore()},
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    config = app.config
+    scheduler.add_job(run_in_app(app, deliver_outbox), "interval", seconds=config["SCHEDULER_OUTBOX_SECONDS"],
+                      id="deliver_outbox", name="deliver_outbox", next_run_time=utcnow())
+    scheduler.add_job(run_in_app(app, queue_reminders), "interval", seconds=config["SCHEDULER_REMINDER_SECONDS"],
+                      id="queue_reminders", name="queue_reminders", next_run_time=utcnow())
+    return scheduler
