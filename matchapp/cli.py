@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
 from datetime import date, datetime, time, timedelta
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
+from werkzeug.serving import run_simple
 
 from matchapp import mail
 from matchapp.extensions import db
@@ -121,6 +125,19 @@ def register(app: Flask) -> None:
             build_scheduler(app).start()
         except (KeyboardInterrupt, SystemExit):
             click.echo("Scheduler stopped.")
+
+    @app.cli.command("serve")
+    @click.option("--port", default=5000, show_default=True)
+    def serve(port: int):
+        """Development server on 127.0.0.1 with one scheduler process beside it (stopped together)."""
+        app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "wsgi"
+        scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, "scheduler"])
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the scheduler too
+        try:
+            run_simple("127.0.0.1", port, app, threaded=True)
+        finally:
+            scheduler.terminate()
+            scheduler.wait(timeout=15)
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
