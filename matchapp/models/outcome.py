@@ -1,0 +1,85 @@
+"""What came of a meeting (the employer's record, one per booking) and a candidate's status 60 days after a course."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchapp.database import UTCDateTime
+from matchapp.extensions import db
+from matchapp.models.booking import Booking
+from matchapp.models.user import _enum
+
+
+class Attendance(enum.StrEnum):
+    ATTENDED = "attended"
+    CANDIDATE_NO_SHOW = "candidate_no_show"
+    EMPLOYER_NO_SHOW = "employer_no_show"
+    CANCELLED_LATE = "cancelled_late"
+
+
+class Result(enum.StrEnum):
+    NO_MATCH = "no_match"
+    NEXT_INTERVIEW = "next_interview"
+    JOB_OFFER = "job_offer"
+    HIRED = "hired"
+
+
+class EmploymentType(enum.StrEnum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+    SMALL_JOB = "small_job"  # småjob
+    INTERNSHIP = "internship"  # virksomhedspraktik
+    WAGE_SUBSIDY = "wage_subsidy"  # løntilskud
+    FLEXJOB = "flexjob"
+
+
+class EmploymentStatus(enum.StrEnum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+    SMALL_JOB = "small_job"
+    EDUCATION = "education"
+    UNEMPLOYED = "unemployed"
+    UNKNOWN = "unknown"
+
+
+class Outcome(db.Model):
+    """The employer's record of a meeting. A result only when the meeting took place; a type only when hired."""
+
+    __tablename__ = "outcome"
+    __table_args__ = (
+        CheckConstraint("result IS NULL OR attendance = 'attended'", name="result_needs_attendance"),
+        CheckConstraint("employment_type IS NULL OR result = 'hired'", name="type_needs_hire"),
+        CheckConstraint("hours_per_week IS NULL OR hours_per_week BETWEEN 1 AND 60", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), unique=True)
+    attendance: Mapped[Attendance] = mapped_column(_enum(Attendance, "attendance"))
+    result: Mapped[Result | None] = mapped_column(_enum(Result, "result"))
+    employment_type: Mapped[EmploymentType | None] = mapped_column(_enum(EmploymentType, "employment_type"))
+    start_date: Mapped[date | None]
+    hours_per_week: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")  # private to the employer
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    booking: Mapped[Booking] = relationship()
+
+
+class FollowUp(db.Model):
+    """A candidate's employment status at course end + 60 days, for one course run (the headline metric)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("candidate_id", "course_run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"), index=True)
+    course_run_id: Mapped[int] = mapped_column(ForeignKey("course_run.id"), index=True)
+    status: Mapped[EmploymentStatus] = mapped_column(_enum(EmploymentStatus, "employment_status"))
+    source: Mapped[str] = mapped_column(String(20))  # consultant, candidate or outcome
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,200 @@
+"""Outcomes of meetings, recorded by employers in one go, and follow-ups 60 days after a course."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from matchapp.extensions import db
+from matchapp.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Candidate,
+    CourseRun,
+    EmploymentStatus,
+    EmploymentType,
+    Enrollment,
+    FollowUp,
+    InterviewSession,
+    Outcome,
+    Result,
+    Slot,
+    User,
+)
+from matchapp.services import audit
+from matchapp.services.errors import MatchappError
+
+FOLLOW_UP_DAYS = 60
+HIRED_TO_STATUS = {
+    EmploymentType.FULL_TIME: EmploymentStatus.FULL_TIME,
+    EmploymentType.PART_TIME: EmploymentStatus.PART_TIME,
+    EmploymentType.SMALL_JOB: EmploymentStatus.SMALL_JOB,
+    EmploymentType.FLEXJOB: EmploymentStatus.PART_TIME,
+}
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    """One row of the outcome page; attendance None means the row is left for later."""
+
+    booking_id: int
+    attendance: Attendance | None
+    result: Result | None = None
+    employment_type: EmploymentType | None = None
+    start_date: date | None = None
+    hours_per_week: int | None = None
+    note: str = ""
+
+
+class OutcomeErrors(MatchappError):
+    """Some rows break a rule; `rows` maps a booking id to {field: message}. Nothing was saved."""
+
+    def __init__(self, rows: dict[int, dict[str, str]]):
+        super().__init__(_l("Some rows need to be corrected. Nothing has been saved yet."))
+        self.rows = rows
+
+
+def meetings_of(session: InterviewSession) -> list[Booking]:
+    """The session's confirmed bookings in time order, with candidate and outcome loaded."""
+    return list(db.session.scalars(
+        select(Booking).join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .options(selectinload(Booking.slot), selectinload(Booking.candidate).selectinload(Candidate.user))
+        .order_by(Slot.starts_at, Slot.lane)))
+
+
+def outcomes_by_booking(booking_ids: list[int]) -> dict[int, Outcome]:
+    """The recorded outcomes of these bookings."""
+    return {o.booking_id: o for o in db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(booking_ids)))}
+
+
+def _check(entry: OutcomeEntry, booking: Booking | None, *, now: datetime) -> dict[str, str]:
+    if booking is None:
+        return {"attendance": str(_l("This meeting is not part of the session."))}
+    if entry.attendance is None:
+        return {"attendance": str(_l("Choose whether the meeting took place."))} if entry.result else {}
+    if booking.slot.starts_at > now:
+        return {"attendance": str(_l("The meeting has not taken place yet."))}
+    if entry.attendance != Attendance.ATTENDED:
+        return {}
+    if entry.result is None:
+        return {"result": str(_l("Choose what came of the meeting."))}
+    if entry.result == Result.HIRED:
+        problems = {}
+        if entry.employment_type is None:
+            problems["employment_type"] = str(_l("Choose the type of employment."))
+        if entry.start_date is None:
+            problems["start_date"] = str(_l("Enter the first day of work."))
+        return problems
+    return {}
+
+
+def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, by: User, now: datetime) -> int:
+    """Save the outcomes of a session's meetings: every row is checked first, then all are saved, or none.
+
+    Returns how many outcomes were saved. A result applies only to a meeting that took place, and the employment
+    details only to a hire; other details given are dropped.
+
+    :raises OutcomeErrors: one or more rows break a rule.
+    """
+    bookings = {b.id: b for b in meetings_of(session)}
+    errors = {e.booking_id: problems for e in entries
+              if (problems := _check(e, bookings.get(e.booking_id), now=now))}
+    if errors:
+        raise OutcomeErrors(errors)
+    existing = outcomes_by_booking(list(bookings))
+    saved = 0
+    for entry in entries:
+        if entry.attendance is None:
+            continue
+        attended = entry.attendance == Attendance.ATTENDED
+        hired = attended and entry.result == Result.HIRED
+        outcome = existing.get(entry.booking_id) or Outcome(booking_id=entry.booking_id, recorded_by_id=by.id,
+                                                             recorded_at=now)
+        outcome.attendance = entry.attendance
+        outcome.result = entry.result if attended else None
+        outcome.employment_type = entry.employment_type if hired else None
+        outcome.start_date = entry.start_date if hired else None
+        outcome.hours_per_week = entry.hours_per_week if hired else None
+        outcome.note = entry.note.strip()
+        outcome.updated_at = now
+        db.session.add(outcome)
+        saved += 1
+    db.session.flush()
+    audit.record(by, "outcomes_recorded", session, now=now)
+    return saved
+
+
+def follow_up_due_on(run: CourseRun) -> date:
+    """The day the 60-day follow-up of a course run falls due."""
+    return run.ends_on + timedelta(days=FOLLOW_UP_DAYS)
+
+
+def completers_without_follow_up(run: CourseRun) -> list[Candidate]:
+    """The run's candidates who completed it and whose status 60 days after is not recorded yet."""
+    recorded = select(FollowUp.candidate_id).where(FollowUp.course_run_id == run.id)
+    return list(db.session.scalars(
+        select(Candidate).join(Enrollment, Enrollment.candidate_id == Candidate.id)
+        .where(Enrollment.course_run_id == run.id, Enrollment.completed_at.is_not(None),
+               Candidate.id.not_in(recorded))
+        .options(selectinload(Candidate.user), selectinload(Candidate.consultant))
+        .order_by(Candidate.id)))
+
+
+@dataclass
+class FollowUpRow:
+    candidate: Candidate
+    status: EmploymentStatus | None
+    source: str | None
+    hires: list[Outcome] = field(default_factory=list)
+
+
+def follow_up_rows(run: CourseRun) -> list[FollowUpRow]:
+    """Every completer of the run with their recorded status, or one suggested from a "hired" outcome."""
+    candidates = list(db.session.scalars(
+        select(Candidate).join(Enrollment, Enrollment.candidate_id == Candidate.id)
+        .where(Enrollment.course_run_id == run.id, Enrollment.completed_at.is_not(None))
+        .options(selectinload(Candidate.user)).order_by(Candidate.id)))
+    ids = [c.id for c in candidates]
+    recorded = {f.candidate_id: f for f in db.session.scalars(
+        select(FollowUp).where(FollowUp.course_run_id == run.id, FollowUp.candidate_id.in_(ids)))}
+    hires: dict[int, list[Outcome]] = {}
+    for outcome in db.session.scalars(
+            select(Outcome).join(Booking, Outcome.booking_id == Booking.id)
+            .where(Booking.candidate_id.in_(ids), Outcome.result == Result.HIRED)
+            .options(selectinload(Outcome.booking))):
+        hires.setdefault(outcome.booking.candidate_id, []).append(outcome)
+    rows = []
+    for candidate in candidates:
+        if candidate.id in recorded:
+            rows.append(FollowUpRow(candidate, recorded[candidate.id].status, recorded[candidate.id].source,
+                                    hires.get(candidate.id, [])))
+            continue
+        suggested = next((HIRED_TO_STATUS.get(o.employment_type) for o in hires.get(candidate.id, [])
+                          if o.employment_type in HIRED_TO_STATUS), None)
+        rows.append(FollowUpRow(candidate, suggested, "outcome" if suggested else None, hires.get(candidate.id, [])))
+    return rows
+
+
+def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, by: User, now: datetime) -> int:
+    """Record (or correct) the employment status of the run's completers 60 days after the course.
+
+    :raises MatchappError: a candidate is not a completer of the run.
+    """
+    completers = {row.candidate.id for row in follow_up_rows(run)}
+    if not set(statuses) <= completers:
+        raise MatchappError(_l("One of the candidates did not complete this course run."))
+    existing = {f.candidate_id: f for f in db.session.scalars(
+        select(FollowUp).where(FollowUp.course_run_id == run.id))}
+    for candidate_id, status in statuses.items():
+        follow_up = existing.get(candidate_id) or FollowUp(candidate_id=candidate_id, course_run_id=run.id)
+        follow_up.status, follow_up.source, follow_up.recorded_by_id, follow_up.recorded_at = (
+            status, "consultant", by.id, now)
+        db.session.add(follow_up)
+    db.session.flush()
+    audit.record(by, "follow_ups_recorded", run, now=now)
+    return len(statuses)
