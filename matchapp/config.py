@@ -53,6 +53,7 @@ def load_config(instance_path: str) -> dict:
         "REMINDER_MINUTES": sorted((int(m) for m in _env("REMINDER_MINUTES", "1440,60").split(",")), reverse=True),
         "SCHEDULER_OUTBOX_SECONDS": _env_int("SCHEDULER_OUTBOX_SECONDS", 30),
         "SCHEDULER_REMINDER_SECONDS": _env_int("SCHEDULER_REMINDER_SECONDS", 60),
+        "SCHEDULER_NUDGE_SECONDS": _env_int("SCHEDULER_NUDGE_SECONDS", 300),
     }
 
 

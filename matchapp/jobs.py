@@ -1,4 +1,5 @@
-"""The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database.
+"""The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database:
+deliver the outbox, reminders, "record the outcome" nudges and 60-day follow-ups.
 
 Run exactly one (`flask --app wsgi scheduler`), never inside web workers. Every job is safe to run twice: due
 work is claimed in the database before it is acted on, so a restart or a second scheduler sends nothing twice.
@@ -15,7 +16,7 @@ from flask import Flask
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.services import reminders
+from matchapp.services import nudges, reminders
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,22 @@ def queue_reminders() -> None:
     db.session.commit()
     if queued:
         log.info("reminders: queued %d", queued)
+
+
+def queue_outcome_nudges() -> None:
+    """Ask employers for the outcomes of sessions that have just ended."""
+    queued = nudges.send_outcome_nudges(now=utcnow())
+    db.session.commit()
+    if queued:
+        log.info("outcome nudges: queued %d", queued)
+
+
+def queue_follow_up_requests() -> None:
+    """Ask consultants for the employment status 60 days after a course."""
+    queued = nudges.send_follow_up_requests(now=utcnow())
+    db.session.commit()
+    if queued:
+        log.info("follow-up requests: queued %d", queued)
 
 
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
@@ -62,4 +79,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="deliver_outbox", name="deliver_outbox", next_run_time=utcnow())
     scheduler.add_job(run_in_app(app, queue_reminders), "interval", seconds=config["SCHEDULER_REMINDER_SECONDS"],
                       id="queue_reminders", name="queue_reminders", next_run_time=utcnow())
+    for job in (queue_outcome_nudges, queue_follow_up_requests):
+        scheduler.add_job(run_in_app(app, job), "interval", seconds=config["SCHEDULER_NUDGE_SECONDS"],
+                          id=job.__name__, name=job.__name__, next_run_time=utcnow())
     return scheduler

@@ -35,6 +35,8 @@ SUBJECTS = {
     "booking_cancelled": _l("Job conversation cancelled"),
     "reminder_candidate": _l("Reminder: job conversation soon"),
     "reminder_employer": _l("Reminder: your interview session"),
+    "outcome_nudge": _l("How did the job conversations go?"),
+    "follow_up_request": _l("Follow-up: employment status 60 days after the course"),
 }
 CLAIM_MINUTES = 10  # a pass that dies mid-send gives its claim back after this long
 
@@ -158,9 +160,12 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
             if not _claim(message_id, now=now):
                 continue
             message = db.session.get(OutboxMessage, message_id)
+            outgoing = compose(message)
+            # No transaction while the SMTP server takes its time: on SQLite it would hold the write lock.
+            db.session.commit()
             try:
                 server = server or _connect()
-                server.send_message(compose(message))
+                server.send_message(outgoing)
             except (OSError, smtplib.SMTPException) as error:
                 server = _close(server)
                 _record_failure(message, error, now=now, report=report)

@@ -24,6 +24,25 @@ class Form:
         """What a browser sends without the user touching anything: the hidden fields (the CSRF token)."""
         return {i["name"]: i.get("value", "") for i in self.inputs if i.get("type") == "hidden" and "name" in i}
 
+    def filled(self) -> dict[str, str]:
+        """What a browser sends when the user submits the form as shown: every field with its prefilled value."""
+        sent = {}
+        for i in self.inputs:
+            name, kind = i.get("name"), i.get("type", "text")
+            if not name or i["tag"] == "button" or kind in ("submit", "button", "reset"):
+                continue
+            if kind in ("radio", "checkbox"):
+                if "checked" in i:
+                    sent[name] = i.get("value", "on")
+            elif i["tag"] == "select":
+                options = i.get("options", [])
+                chosen = [o for o in options if o["selected"]] or options[:1]
+                if chosen:
+                    sent[name] = chosen[0]["value"]
+            else:
+                sent[name] = i.get("value", "")
+        return sent
+
     def checked(self, name_prefix: str) -> dict[str, str]:
         """The checked radio buttons and checkboxes whose names start with name_prefix, name: value."""
         return {i["name"]: i.get("value", "") for i in self.inputs
@@ -44,10 +63,24 @@ class _FormParser(HTMLParser):
             self.forms.append(self._open)
         elif tag in ("input", "button", "select", "textarea") and self._open is not None:
             self._open.inputs.append({"tag": tag, **attributes})
+            if tag == "textarea":
+                self._open.inputs[-1]["text"] = ""
+        elif tag == "option" and self._open is not None and self._open.inputs and \
+                self._open.inputs[-1]["tag"] == "select":
+            self._open.inputs[-1].setdefault("options", []).append(
+                {"value": attributes.get("value", ""), "selected": "selected" in attributes})
+
+    def handle_data(self, data):
+        if self._open is not None and self._open.inputs and "text" in self._open.inputs[-1]:
+            self._open.inputs[-1]["text"] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._open = None
+        elif tag == "textarea" and self._open is not None and self._open.inputs:
+            # The text is the textarea's content; a browser drops the one newline right after <textarea>.
+            textarea = self._open.inputs[-1]
+            textarea["value"] = textarea.pop("text").removeprefix("\r\n").removeprefix("\n")
 
 
 def forms(html: str) -> list[Form]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Slot
+from matchapp.models import Attendance, CourseRun, EmploymentStatus, EmploymentType, Enrollment, Result, Slot
 from matchapp.services import catalogue, sessions
 from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.outcomes import OutcomeEntry, record_follow_ups, record_outcomes
 
 
 def in_days(days: int):
@@ -30,6 +31,13 @@ def book(candidate, one_slot: Slot, *, by=None, now: datetime | None = None):
     return result.booked[0]
 
 
+def hire(booking, *, by) -> None:
+    """Record that the meeting led to a full-time job."""
+    record_outcomes(booking.session, [OutcomeEntry(booking.id, Attendance.ATTENDED, Result.HIRED,
+                                                   EmploymentType.FULL_TIME, in_days(7))], by=by, now=utcnow())
+    db.session.commit()
+
+
 class World:
     """An employer, a consultant and a candidate; `grow` adds sessions, slots, bookings, courses and people."""
 
@@ -44,6 +52,10 @@ class World:
         make.session(day=in_days(2))  # another employer's session that the candidate can still book
         book(self.candidate, slot(self.session))
         self.big_session = self.session
+        hired_before = make.session(self.employer, day=in_days(-2))
+        hire(book(self.candidate, slot(hired_before), now=utcnow() - timedelta(days=5)), by=self.employer)
+        self.run = db.session.scalar(select(CourseRun).join(Enrollment, Enrollment.course_run_id == CourseRun.id)
+                                     .where(Enrollment.candidate_id == self.candidate.id))
 
     def grow(self) -> None:
         make, candidate = self.make, self.candidate
@@ -65,7 +77,10 @@ class World:
         book(candidate, slot(many[2], 30), by=self.consultant)
         cancel_booking(book(candidate, slot(many[3], 30)), reason="Syg", by=candidate.user, now=utcnow())
         past = make.session(self.employer, day=in_days(-3))
-        book(candidate, slot(past), now=utcnow() - timedelta(days=6))
+        hire(book(candidate, slot(past), now=utcnow() - timedelta(days=6)), by=self.employer)
+        for other in others:  # the run's completers, one with a status recorded
+            catalogue.record_completion(other, self.run, utcnow() - timedelta(days=1), by=self.consultant, now=utcnow())
+        record_follow_ups(self.run, {others[0].id: EmploymentStatus.EDUCATION}, by=self.consultant, now=utcnow())
         make.candidate(completed=[other_course])  # another job centre's candidate
         for course in (other_course, make.course()):
             run = catalogue.create_course_run(course, self.jobcenter, in_days(-40), in_days(-10), by=None, now=utcnow())
@@ -109,6 +124,9 @@ PAGES = {
     "employer's dashboard": (lambda w: w.employer, lambda w: "/employer/"),
     "consultant's candidates": (lambda w: w.consultant, lambda w: "/consultant/"),
     "consultant's candidate": (lambda w: w.consultant, lambda w: f"/consultant/candidates/{w.candidate.id}"),
+    "employer's outcomes": (lambda w: w.employer, lambda w: f"/employer/sessions/{w.big_session.id}/outcomes"),
+    "consultant's course runs": (lambda w: w.consultant, lambda w: "/consultant/runs"),
+    "consultant's follow-up": (lambda w: w.consultant, lambda w: f"/consultant/runs/{w.run.id}/follow-up"),
 }
 
 

@@ -27,9 +27,11 @@ from matchapp.models import (
     CourseRun,
     Employer,
     Enrollment,
+    FollowUp,
     InterviewSession,
     Jobcenter,
     OutboxMessage,
+    Outcome,
     Role,
     SessionStatus,
     Slot,
@@ -538,6 +540,7 @@ def test_opening_pages_changes_nothing(client, auth, make):
     draft = make.session(employer, publish=False, title="Kok")
     make.employer(approved=False)
     book(candidate, session.slots[0])
+    run = db.session.scalar(select(CourseRun))
     token = accounts.issue_token(candidate.user, accounts.SIGN_IN, minutes=10, now=utcnow())
     reset = accounts.issue_token(employer, accounts.PASSWORD, minutes=60, now=utcnow())
     db.session.commit()
@@ -546,11 +549,13 @@ def test_opening_pages_changes_nothing(client, auth, make):
                "/healthz", "/nowhere"],
         candidate.user: ["/candidate/", "/candidate/booked", "/candidate/meetings", "/candidate/profile"],
         employer: ["/employer/", "/employer/sessions/new", f"/employer/sessions/{session.id}",
-                   f"/employer/sessions/{draft.id}", f"/employer/sessions/{draft.id}/edit"],
+                   f"/employer/sessions/{draft.id}", f"/employer/sessions/{draft.id}/edit",
+                   f"/employer/sessions/{session.id}/outcomes"],
         consultant: ["/consultant/", "/consultant/?q=kandidat", "/consultant/candidates/new",
                      f"/consultant/candidates/{candidate.id}", f"/consultant/candidates/{candidate.id}/book",
-                     f"/consultant/candidates/{candidate.id}/booked", "/consultant/employers"],
-        make.admin(): ["/admin/", "/admin/mailbox"],
+                     f"/consultant/candidates/{candidate.id}/booked", "/consultant/employers", "/consultant/runs",
+                     f"/consultant/runs/{run.id}/follow-up"],
+        make.admin(): ["/admin/", "/admin/mailbox", "/consultant/runs", f"/consultant/runs/{run.id}/follow-up"],
     }
     before = snapshot()
 
@@ -660,6 +665,23 @@ def _employer_approve(make):
                     lambda: db.session.get(Employer, employer_id).approved_at is not None)
 
 
+def _outcomes(make):
+    session = make.session(day=tomorrow() - timedelta(days=2), created_at=utcnow() - timedelta(days=10))
+    candidate = make.candidate(completed=[make.course()])
+    booking_service.book_slots(candidate, [session.slots[0].id], by=candidate.user, now=utcnow() - timedelta(days=5))
+    db.session.commit()
+    return FormCase(session.created_by, f"/employer/sessions/{session.id}/outcomes", None,
+                    {"rows-0-attendance": "candidate_no_show"}, lambda: count(Outcome))
+
+
+def _follow_up(make):
+    consultant = make.consultant()
+    candidate = make.candidate(consultant=consultant, completed=[make.course()])
+    run_id = db.session.scalar(select(Enrollment.course_run_id).where(Enrollment.candidate_id == candidate.id))
+    return FormCase(consultant, f"/consultant/runs/{run_id}/follow-up", None, {"rows-0-status": "education"},
+                    lambda: count(FollowUp))
+
+
 def _admin(kind: str, data):
     def build(make):
         jobcenter, course = make.jobcenter(), make.course()
@@ -678,11 +700,13 @@ FORMS = {
     "employer-publish": _session_publish,
     "employer-slot-cancel": _slot_cancel,
     "employer-session-cancel": _session_cancel,
+    "employer-outcomes": _outcomes,
     "consultant-candidate-new": _candidate_new,
     "consultant-completion": _completion_add,
     "consultant-book": _consultant_book,
     "consultant-cancel": _consultant_cancel,
     "consultant-approve-employer": _employer_approve,
+    "consultant-follow-up": _follow_up,
     "admin-jobcenter": _admin("jobcenters", {"jobcenter-name": "Jobcenter Valby"}),
     "admin-course": _admin("courses", {"course-name": "Excel for begyndere", "course-description": ""}),
     "admin-course-run": _admin("course-runs", lambda j, c: {

@@ -76,7 +76,9 @@ def _check(entry: OutcomeEntry, booking: Booking | None, *, now: datetime) -> di
     if booking is None:
         return {"attendance": str(_l("This meeting is not part of the session."))}
     if entry.attendance is None:
-        return {"attendance": str(_l("Choose whether the meeting took place."))} if entry.result else {}
+        # A row with any detail but no attendance would be skipped, and the detail silently lost.
+        details = (entry.result, entry.employment_type, entry.start_date, entry.hours_per_week, entry.note.strip())
+        return {"attendance": str(_l("Choose whether the meeting took place."))} if any(details) else {}
     if booking.slot.starts_at > now:
         return {"attendance": str(_l("The meeting has not taken place yet."))}
     if entry.attendance != Attendance.ATTENDED:
@@ -166,7 +168,8 @@ def follow_up_rows(run: CourseRun) -> list[FollowUpRow]:
     for outcome in db.session.scalars(
             select(Outcome).join(Booking, Outcome.booking_id == Booking.id)
             .where(Booking.candidate_id.in_(ids), Outcome.result == Result.HIRED)
-            .options(selectinload(Outcome.booking))):
+            .options(selectinload(Outcome.booking).selectinload(Booking.session)
+                     .selectinload(InterviewSession.employer))):
         hires.setdefault(outcome.booking.candidate_id, []).append(outcome)
     rows = []
     for candidate in candidates:
@@ -183,6 +186,8 @@ def follow_up_rows(run: CourseRun) -> list[FollowUpRow]:
 def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, by: User, now: datetime) -> int:
     """Record (or correct) the employment status of the run's completers 60 days after the course.
 
+    Returns how many statuses were recorded or changed; a status already recorded as given keeps who recorded it.
+
     :raises MatchappError: a candidate is not a completer of the run.
     """
     completers = {row.candidate.id for row in follow_up_rows(run)}
@@ -190,11 +195,12 @@ def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, 
         raise MatchappError(_l("One of the candidates did not complete this course run."))
     existing = {f.candidate_id: f for f in db.session.scalars(
         select(FollowUp).where(FollowUp.course_run_id == run.id))}
-    for candidate_id, status in statuses.items():
+    changed = {c: s for c, s in statuses.items() if c not in existing or existing[c].status != s}
+    for candidate_id, status in changed.items():
         follow_up = existing.get(candidate_id) or FollowUp(candidate_id=candidate_id, course_run_id=run.id)
         follow_up.status, follow_up.source, follow_up.recorded_by_id, follow_up.recorded_at = (
             status, "consultant", by.id, now)
         db.session.add(follow_up)
     db.session.flush()
     audit.record(by, "follow_ups_recorded", run, now=now)
-    return len(statuses)
+    return len(changed)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.models import Booking, BookingStatus, Candidate, InterviewSession, SentNotice, Slot, User
+from matchapp.services.outcomes import meetings_of
 
 
 def _window(minutes: int) -> tuple[timedelta, timedelta]:
@@ -25,7 +26,7 @@ def _window(minutes: int) -> tuple[timedelta, timedelta]:
     return timedelta(minutes=minutes), timedelta(minutes=max(shorter, default=0))
 
 
-def _claim_and_queue(kind: str, object_id: int, recipient: User, template: str, *, now: datetime,
+def claim_and_queue(kind: str, object_id: int, recipient: User, template: str, *, now: datetime,
                      **context) -> bool:
     """Record the notice and queue its message in one savepoint; False if it was sent already."""
     already = db.session.scalar(select(SentNotice.id).where(
@@ -64,14 +65,14 @@ def send_reminders(*, now: datetime) -> int:
     for minutes in current_app.config["REMINDER_MINUTES"]:
         bookings = _due_bookings(minutes, now=now)
         for booking in bookings:
-            queued += _claim_and_queue(f"reminder-{minutes}m", booking.id, booking.candidate.user,
+            queued += claim_and_queue(f"reminder-{minutes}m", booking.id, booking.candidate.user,
                                        "reminder_candidate", now=now, booking=booking, minutes=minutes,
                                        link=mail.external_url("candidate.meetings"))
         for _session_id, of_session in groupby(bookings, key=lambda b: b.session_id):
-            of_session = list(of_session)
-            session = of_session[0].session
-            queued += _claim_and_queue(f"employer-reminder-{minutes}m", session.id, session.created_by,
-                                       "reminder_employer", now=now, session=session, bookings=of_session,
+            session = next(of_session).session
+            # The employer's one reminder lists every meeting of the session, not only those due a reminder now.
+            queued += claim_and_queue(f"employer-reminder-{minutes}m", session.id, session.created_by,
+                                       "reminder_employer", now=now, session=session, bookings=meetings_of(session),
                                        minutes=minutes,
                                        link=mail.external_url("employer.session", session_id=session.id))
     return queued

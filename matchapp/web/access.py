@@ -7,7 +7,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from matchapp.extensions import db
-from matchapp.models import Candidate, Role
+from matchapp.models import Candidate, CourseRun, Role
 
 
 def role_required(*roles: Role):
@@ -40,3 +40,11 @@ def candidate_in_my_jobcenter(candidate_id: int) -> Candidate:
     if current_user.role != Role.ADMIN and candidate.jobcenter_id != current_user.jobcenter_id:
         abort(403)
     return candidate
+
+
+def course_run_in_my_jobcenter(run_id: int) -> CourseRun:
+    """A course run of the signed-in consultant's job centre (admins see all); 404 if missing, 403 if not theirs."""
+    run = get_or_404(CourseRun, run_id)
+    if current_user.role != Role.ADMIN and run.jobcenter_id != current_user.jobcenter_id:
+        abort(403)
+    return run

@@ -1,12 +1,13 @@
-"""Forms for registering candidates and recording course completions."""
+"""Forms for registering candidates, recording course completions and the 60-day follow-up."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
-from wtforms.validators import InputRequired
+from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import HiddenInput
 
-from matchapp.models import TargetGroup
+from matchapp.models import EmploymentStatus, TargetGroup
 from matchapp.web.forms_common import email_field, phone_field, text_field
 
 
@@ -24,3 +25,37 @@ class CandidateForm(FlaskForm):
 class CompletionForm(FlaskForm):
     course_run_id = SelectField(_l("Course run"), coerce=int)
     completed_on = DateField(_l("Completed on"), validators=[InputRequired(_l("Enter the date of completion."))])
+
+
+EMPLOYMENT_STATUS_CHOICES = [
+    SelectChoice("", _l("Not recorded")),
+    SelectChoice(EmploymentStatus.FULL_TIME.value, _l("Full-time work")),
+    SelectChoice(EmploymentStatus.PART_TIME.value, _l("Part-time work")),
+    SelectChoice(EmploymentStatus.SMALL_JOB.value, _l("Small job (småjob)")),
+    SelectChoice(EmploymentStatus.EDUCATION.value, _l("Education")),
+    SelectChoice(EmploymentStatus.UNEMPLOYED.value, _l("Still unemployed")),
+    SelectChoice(EmploymentStatus.UNKNOWN.value, _l("Unknown")),
+]
+
+
+class FollowUpRowForm(Form):
+    candidate_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    status = SelectField(_l("Employment status"), choices=EMPLOYMENT_STATUS_CHOICES, validators=[Optional()],
+                         invalid_choice_message=_l("Choose one of the options."))
+
+
+class FollowUpForm(FlaskForm):
+    """The employment status of every completer of a course run, 60 days after the course."""
+
+    rows = FieldList(FormField(FollowUpRowForm))
+
+    @classmethod
+    def prefilled(cls, rows) -> FollowUpForm:
+        """The form showing the recorded (or suggested) status of each completer."""
+        return cls(data={"rows": [{"candidate_id": row.candidate.id, "status": row.status.value if row.status else ""}
+                                  for row in rows]})
+
+    def statuses(self) -> dict[int, EmploymentStatus]:
+        """The statuses chosen, by candidate id; a row left at "not recorded" is left out."""
+        return {row.form.candidate_id.data: EmploymentStatus(row.form.status.data)
+                for row in self.rows if row.form.status.data}

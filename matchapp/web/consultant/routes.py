@@ -1,10 +1,11 @@
-"""Consultants: the job centre's candidates, booking on their behalf, approving employers."""
+"""Consultants: the job centre's candidates, booking on their behalf, approving employers, the 60-day follow-up."""
 from __future__ import annotations
 
 from datetime import datetime, time
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -27,12 +28,13 @@ from matchapp.models import (
     User,
 )
 from matchapp.services import accounts, catalogue
+from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
-from matchapp.web.access import candidate_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.consultant import bp
-from matchapp.web.consultant.forms import CandidateForm, CompletionForm
+from matchapp.web.access import candidate_in_my_jobcenter, course_run_in_my_jobcenter, get_or_404, role_required
+from matchapp.web.consultant import bp, queries
+from matchapp.web.consultant.forms import CandidateForm, CompletionForm, FollowUpForm
 from matchapp.web.forms_common import ActionForm, show_error
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
@@ -185,3 +187,43 @@ def employer_approve(employer_id: int):
     db.session.commit()
     flash(_("%(name)s is approved and can publish sessions.", name=employer.name), "success")
     return redirect(url_for("consultant.employers"))
+
+
+@bp.get("/runs")
+@role_required(*STAFF)
+def runs():
+    query = select(CourseRun).join(Course).options(selectinload(CourseRun.course), selectinload(CourseRun.jobcenter)) \
+        .order_by(CourseRun.ends_on.desc(), Course.name, CourseRun.id)
+    if current_user.role == Role.CONSULTANT:
+        query = query.where(CourseRun.jobcenter_id == current_user.jobcenter_id)
+    page = db.paginate(query, per_page=20)
+    counts = queries.follow_up_counts([r.id for r in page.items])
+    return render_template("consultant/runs.html", page=page, counts=counts, due_on=outcome_service.follow_up_due_on)
+
+
+@bp.route("/runs/<int:run_id>/follow-up", methods=["GET", "POST"])
+@role_required(*STAFF)
+def run_follow_up(run_id: int):
+    run = course_run_in_my_jobcenter(run_id)
+    if request.method == "GET":
+        rows = outcome_service.follow_up_rows(run)
+        return render_follow_up(run, FollowUpForm.prefilled(rows), rows)
+    form = FollowUpForm()
+    if form.validate():
+        try:
+            saved = outcome_service.record_follow_ups(run, form.statuses(), by=current_user, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(ngettext("The status of %(num)d candidate is saved.", "The status of %(num)d candidates is saved.",
+                           saved), "success")
+            return redirect(url_for("consultant.run_follow_up", run_id=run.id))
+    return render_follow_up(run, form, outcome_service.follow_up_rows(run), status=422)
+
+
+def render_follow_up(run: CourseRun, form: FollowUpForm, rows: list, status: int = 200):
+    return render_template("consultant/run_follow_up.html", run=run, form=form,
+                           due_on=outcome_service.follow_up_due_on(run), rows={row.candidate.id: row for row in rows},
+                           suggesting=list(outcome_service.HIRED_TO_STATUS)), status

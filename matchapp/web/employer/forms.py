@@ -1,14 +1,28 @@
-"""The interview session form and the cancel form."""
+"""The interview session form, the cancel form and the outcome page's form."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
-from matchapp.models import MeetingMode
+from matchapp.models import Attendance, Booking, EmploymentType, MeetingMode, Outcome, Result
+from matchapp.services.outcomes import OutcomeEntry
 from matchapp.services.sessions import SessionDraft
-from matchapp.web.forms_common import MultiCheckboxField, text_field
+from matchapp.web.forms_common import DayField, MultiCheckboxField, WholeNumberField, text_field
 
 
 class SessionForm(FlaskForm):
@@ -54,3 +68,78 @@ class SessionForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = text_field(_l("Reason (the candidates see it)"), _l("Write a reason for the candidates."), max_length=300)
+
+
+ATTENDANCE_CHOICES = [
+    SelectChoice(Attendance.ATTENDED.value, _l("The meeting took place")),
+    SelectChoice(Attendance.CANDIDATE_NO_SHOW.value, _l("The candidate did not come")),
+    SelectChoice(Attendance.EMPLOYER_NO_SHOW.value, _l("We could not attend")),
+    SelectChoice(Attendance.CANCELLED_LATE.value, _l("The candidate cancelled late")),
+]
+RESULT_CHOICES = [
+    SelectChoice(Result.NO_MATCH.value, _l("No match")),
+    SelectChoice(Result.NEXT_INTERVIEW.value, _l("Next interview")),
+    SelectChoice(Result.JOB_OFFER.value, _l("Job offer")),
+    SelectChoice(Result.HIRED.value, _l("Hired")),
+]
+EMPLOYMENT_TYPE_CHOICES = [
+    SelectChoice("", _l("Choose")),
+    SelectChoice(EmploymentType.FULL_TIME.value, _l("Full-time")),
+    SelectChoice(EmploymentType.PART_TIME.value, _l("Part-time")),
+    SelectChoice(EmploymentType.SMALL_JOB.value, _l("Small job (småjob)")),
+    SelectChoice(EmploymentType.INTERNSHIP.value, _l("Internship (virksomhedspraktik)")),
+    SelectChoice(EmploymentType.WAGE_SUBSIDY.value, _l("Wage subsidy (løntilskud)")),
+    SelectChoice(EmploymentType.FLEXJOB.value, _l("Flexjob")),
+]
+
+
+class OutcomeRowForm(Form):
+    """One meeting on the outcome page; every answer may be left empty (the service decides what is missing)."""
+
+    booking_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    attendance = RadioField(_l("Did the meeting take place?"), choices=ATTENDANCE_CHOICES, validators=[Optional()],
+                            invalid_choice_message=_l("Choose one of the options."))
+    result = RadioField(_l("What came of it?"), choices=RESULT_CHOICES, validators=[Optional()],
+                        invalid_choice_message=_l("Choose one of the options."))
+    employment_type = SelectField(_l("Type of employment"), choices=EMPLOYMENT_TYPE_CHOICES,
+                                  validators=[Optional()], invalid_choice_message=_l("Choose one of the options."))
+    start_date = DayField(_l("First day of work"), validators=[Optional()])
+    hours_per_week = WholeNumberField(_l("Hours a week"), validators=[
+        Optional(), NumberRange(1, 60, _l("Enter a whole number of hours between 1 and 60."))])
+    note = TextAreaField(_l("Private note"), validators=[Length(max=2000)], render_kw={"rows": 2})
+
+    def to_entry(self) -> OutcomeEntry:
+        return OutcomeEntry(
+            booking_id=self.booking_id.data,
+            attendance=Attendance(self.attendance.data) if self.attendance.data else None,
+            result=Result(self.result.data) if self.result.data else None,
+            employment_type=EmploymentType(self.employment_type.data) if self.employment_type.data else None,
+            start_date=self.start_date.data, hours_per_week=self.hours_per_week.data, note=self.note.data or "")
+
+
+class OutcomesForm(FlaskForm):
+    """The outcomes of all of a session's meetings, saved with one submit."""
+
+    rows = FieldList(FormField(OutcomeRowForm))
+
+    @classmethod
+    def prefilled(cls, meetings: list[Booking], outcomes: dict[int, Outcome]) -> OutcomesForm:
+        """The form for these meetings, showing the outcomes recorded so far."""
+        rows = []
+        for booking in meetings:
+            outcome = outcomes.get(booking.id)
+            rows.append({"booking_id": booking.id} if outcome is None else {
+                "booking_id": booking.id, "attendance": outcome.attendance.value,
+                "result": outcome.result.value if outcome.result else None,
+                "employment_type": outcome.employment_type.value if outcome.employment_type else "",
+                "start_date": outcome.start_date, "hours_per_week": outcome.hours_per_week, "note": outcome.note})
+        return cls(data={"rows": rows})
+
+    def entries(self) -> list[OutcomeEntry]:
+        return [row.form.to_entry() for row in self.rows]
+
+    def show_row_errors(self, rows: dict[int, dict[str, str]]) -> None:
+        """Put the service's messages ({booking id: {field: message}}) beside the fields of their rows."""
+        for row in self.rows:
+            for name, message in rows.get(row.form.booking_id.data, {}).items():
+                row.form[name].errors = [*row.form[name].errors, message]

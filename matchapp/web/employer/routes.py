@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -10,11 +11,13 @@ from wtforms import SelectChoice
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Course, InterviewSession, Role, Slot
+from matchapp.services import outcomes as outcome_service
 from matchapp.services import sessions as session_service
 from matchapp.services.errors import MatchappError
+from matchapp.services.outcomes import OutcomeErrors
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.employer import bp, queries
-from matchapp.web.employer.forms import CancelForm, SessionForm
+from matchapp.web.employer.forms import CancelForm, OutcomesForm, SessionForm
 from matchapp.web.forms_common import ActionForm, show_error
 
 
@@ -84,7 +87,35 @@ def session(session_id: int):
     session = my_session(session_id)
     lanes = queries.lanes_with_bookings(session)
     return render_template("employer/session.html", session=session, lanes=lanes, form=ActionForm(),
-                           cancel_form=CancelForm())
+                           cancel_form=CancelForm(), started=session.starts_at <= utcnow())
+
+
+@bp.route("/sessions/<int:session_id>/outcomes", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def session_outcomes(session_id: int):
+    session = my_session(session_id)
+    if request.method == "GET":
+        meetings = outcome_service.meetings_of(session)
+        form = OutcomesForm.prefilled(meetings, outcome_service.outcomes_by_booking([b.id for b in meetings]))
+        return render_outcomes(session, form, meetings)
+    form, problem = OutcomesForm(), None
+    if form.validate():
+        try:
+            saved = outcome_service.record_outcomes(session, form.entries(), by=current_user, now=utcnow())
+        except OutcomeErrors as errors:
+            db.session.rollback()
+            form.show_row_errors(errors.rows)
+            problem = errors.message
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d outcome is saved.", "%(num)d outcomes are saved.", saved), "success")
+            return redirect(url_for("employer.session_outcomes", session_id=session.id))
+    return render_outcomes(session, form, outcome_service.meetings_of(session), problem, status=422)
+
+
+def render_outcomes(session: InterviewSession, form: OutcomesForm, meetings: list, problem=None, status: int = 200):
+    return render_template("employer/session_outcomes.html", session=session, form=form,
+                           meetings={b.id: b for b in meetings}, problem=problem, now=utcnow()), status
 
 
 @bp.post("/sessions/<int:session_id>/publish")
