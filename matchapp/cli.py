@@ -121,6 +121,8 @@ def register(app: Flask) -> None:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         click.echo("Scheduler running; stop it with Ctrl+C.")
+        # SIGTERM (systemd, `flask serve`) stops it like Ctrl+C: the delivery pass in progress finishes first.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             build_scheduler(app).start()
         except (KeyboardInterrupt, SystemExit):

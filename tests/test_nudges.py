@@ -1,6 +1,7 @@
 """After the meetings: one "record the outcome" e-mail per session, one 60-day follow-up per consultant and run."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -36,7 +37,12 @@ def mails(subject_start: str) -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like(f"{subject_start}%"))))
 
 
-def test_the_employer_is_asked_once_for_the_outcomes_shortly_after_the_session(make, course):
+def link_in(message: OutboxMessage) -> str:
+    """The path of the app link in an e-mail."""
+    return re.search(r"http://127\.0\.0\.1:5000(/\S+)", message.body_text).group(1)
+
+
+def test_the_employer_is_asked_once_for_the_outcomes_shortly_after_the_session(make, course, client, auth):
     session = held_session(make, course, candidates=3)
     ended = local_to_utc(date(2026, 12, 8), time(11))
 
@@ -49,6 +55,8 @@ def test_the_employer_is_asked_once_for_the_outcomes_shortly_after_the_session(m
     assert nudge.recipient == session.created_by.email
     assert f"/employer/sessions/{session.id}/outcomes" in nudge.body_text
     assert nudge.body_text.count("Kandidat ") == 3
+    auth.login(session.created_by)
+    assert client.get(link_in(nudge)).status_code == 200  # the link opens the outcome page
 
 
 def test_a_session_whose_outcomes_are_all_recorded_gets_no_nudge(make, course):
@@ -61,7 +69,7 @@ def test_a_session_whose_outcomes_are_all_recorded_gets_no_nudge(make, course):
     assert send_outcome_nudges(now=ended + timedelta(minutes=30)) == 0
 
 
-def test_the_consultant_is_asked_for_the_follow_up_on_the_60th_day_after_the_course(make, course):
+def test_the_consultant_is_asked_for_the_follow_up_on_the_60th_day_after_the_course(make, course, client, auth):
     consultant = make.consultant()
     run = catalogue.create_course_run(course, consultant.jobcenter, date(2026, 9, 1), date(2026, 10, 2), by=None,
                                       now=datetime(2026, 9, 1, tzinfo=LOCAL_TZ))
@@ -86,3 +94,7 @@ def test_the_consultant_is_asked_for_the_follow_up_on_the_60th_day_after_the_cou
     assert done[0].user.name not in request.body_text  # recorded already
     assert done[1].user.name in request.body_text
     assert done[2].user.name in request.body_text
+    auth.login(consultant)
+    page = client.get(link_in(request))
+    assert page.status_code == 200
+    assert done[1].user.name in page.text

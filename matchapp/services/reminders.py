@@ -53,7 +53,7 @@ def _due_bookings(minutes: int, *, now: datetime) -> list[Booking]:
         .options(selectinload(Booking.slot), selectinload(Booking.candidate).selectinload(Candidate.user),
                  selectinload(Booking.session).selectinload(InterviewSession.employer),
                  selectinload(Booking.session).selectinload(InterviewSession.created_by))
-        .order_by(Booking.session_id, Slot.starts_at)
+        .order_by(Booking.session_id, Slot.starts_at, Booking.id)  # one order for every scheduler: no deadlock
     ).all()
     # A reminder whose time had passed when the booking was made is not sent.
     return [b for b in bookings if b.created_at <= b.slot.starts_at - before]
