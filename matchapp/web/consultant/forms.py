@@ -1,14 +1,14 @@
-"""Forms for registering candidates, recording course completions and the 60-day follow-up."""
+"""Forms for registering candidates, recording course completions, the 60-day follow-up and the dashboard filter."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from matchapp.models import EmploymentStatus, TargetGroup
-from matchapp.web.forms_common import email_field, phone_field, text_field
+from matchapp.web.forms_common import DayField, email_field, phone_field, text_field
 
 
 class CandidateForm(FlaskForm):
@@ -59,3 +59,27 @@ class FollowUpForm(FlaskForm):
         """The statuses chosen, by candidate id; a row left at "not recorded" is left out."""
         return {row.form.candidate_id.data: EmploymentStatus(row.form.status.data)
                 for row in self.rows if row.form.status.data}
+
+
+def _optional_id(value) -> int | None:
+    """A select's value as an id, or None for "all"."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+class DashboardFilterForm(FlaskForm):
+    """The dashboard's filter, sent by GET so that a filtered view can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    jobcenter_id = SelectField(_l("Job centre"), coerce=_optional_id,
+                               invalid_choice_message=_l("Choose one of the options."))
+    course_id = SelectField(_l("Course"), coerce=_optional_id, invalid_choice_message=_l("Choose one of the options."))
+    course_run_id = SelectField(_l("Course run"), coerce=_optional_id,
+                                invalid_choice_message=_l("Choose one of the options."))
+    period_from = DayField(_l("Course ended on or after"), validators=[Optional()])
+    period_to = DayField(_l("Course ended on or before"), validators=[Optional()])
+
+    def validate_period_to(self, field):
+        if field.data and self.period_from.data and field.data < self.period_from.data:
+            raise ValidationError(_l("The end of the period must be on or after its start."))
