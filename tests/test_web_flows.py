@@ -23,6 +23,7 @@ from matchapp.models import (
     Booking,
     BookingStatus,
     Candidate,
+    CandidateFeedback,
     Course,
     CourseRun,
     Employer,
@@ -587,6 +588,16 @@ def _candidate_cancel(make):
                     {"reason": ""}, lambda: db.session.get(Booking, booking.id).status)
 
 
+def _candidate_feedback(make):
+    session = make.session(day=tomorrow() - timedelta(days=2), created_at=utcnow() - timedelta(days=10))
+    candidate = make.candidate(completed=[make.course()])
+    [booking] = booking_service.book_slots(candidate, [session.slots[0].id], by=candidate.user,
+                                           now=utcnow() - timedelta(days=5)).booked
+    db.session.commit()
+    return FormCase(candidate.user, "/candidate/meetings", f"/candidate/meetings/{booking.id}/feedback",
+                    {"answer": "no"}, lambda: count(CandidateFeedback))
+
+
 def _candidate_profile(make):
     candidate = make.candidate()
     return FormCase(candidate.user, "/candidate/profile", None, {"pitch": "Jeg kan lide mennesker."},
@@ -694,6 +705,7 @@ def _admin(kind: str, data):
 FORMS = {
     "candidate-book": _candidate_book,
     "candidate-cancel": _candidate_cancel,
+    "candidate-feedback": _candidate_feedback,
     "candidate-profile": _candidate_profile,
     "employer-session-new": _session_new,
     "employer-session-edit": _session_edit,

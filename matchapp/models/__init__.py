@@ -5,12 +5,22 @@ from matchapp.models.course import Course, CourseRun, Enrollment
 from matchapp.models.notice import SentNotice
 from matchapp.models.organisation import Employer, Jobcenter
 from matchapp.models.outbox import OutboxMessage, OutboxStatus
-from matchapp.models.outcome import Attendance, EmploymentStatus, EmploymentType, FollowUp, Outcome, Result
+from matchapp.models.outcome import (
+    Attendance,
+    CandidateFeedback,
+    EmploymentStatus,
+    EmploymentType,
+    FollowUp,
+    NextStep,
+    Outcome,
+    Result,
+)
 from matchapp.models.session import InterviewSession, MeetingMode, SessionStatus, Slot, SlotStatus
 from matchapp.models.user import Candidate, Role, TargetGroup, User, UserToken
 
 __all__ = [
-    "Attendance", "EmploymentStatus", "EmploymentType", "FollowUp", "Outcome", "Result",
+    "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
+    "Result",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserToken",

@@ -1,4 +1,5 @@
-"""What came of a meeting (the employer's record, one per booking) and a candidate's status 60 days after a course."""
+"""What came of a meeting (the employer's record and the candidate's answer, one each per booking) and a candidate's
+status 60 days after a course."""
 from __future__ import annotations
 
 import enum
@@ -22,6 +23,15 @@ class Attendance(enum.StrEnum):
 
 class Result(enum.StrEnum):
     NO_MATCH = "no_match"
+    NEXT_INTERVIEW = "next_interview"
+    JOB_OFFER = "job_offer"
+    HIRED = "hired"
+
+
+class NextStep(enum.StrEnum):
+    """What the candidate says came of a meeting; the values mirror `Result` (nothing = no match)."""
+
+    NOTHING = "nothing"
     NEXT_INTERVIEW = "next_interview"
     JOB_OFFER = "job_offer"
     HIRED = "hired"
@@ -66,6 +76,24 @@ class Outcome(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    booking: Mapped[Booking] = relationship()
+
+
+class CandidateFeedback(db.Model):
+    """The candidate's own answer about a meeting, given in two clicks: did it happen, then what next.
+
+    A next step is empty until the second click, and always empty when the meeting did not happen.
+    """
+
+    __tablename__ = "candidate_feedback"
+    __table_args__ = (CheckConstraint("next_step IS NULL OR happened", name="next_step_needs_meeting"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), unique=True)
+    happened: Mapped[bool]
+    next_step: Mapped[NextStep | None] = mapped_column(_enum(NextStep, "next_step"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     booking: Mapped[Booking] = relationship()
 

@@ -1,4 +1,5 @@
-"""Outcomes of meetings, recorded by employers in one go, and follow-ups 60 days after a course."""
+"""Outcomes of meetings, recorded by employers in one go, the candidates' own answers, and follow-ups 60 days after a
+course."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,12 +15,14 @@ from matchapp.models import (
     Booking,
     BookingStatus,
     Candidate,
+    CandidateFeedback,
     CourseRun,
     EmploymentStatus,
     EmploymentType,
     Enrollment,
     FollowUp,
     InterviewSession,
+    NextStep,
     Outcome,
     Result,
     Slot,
@@ -129,6 +132,71 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
     db.session.flush()
     audit.record(by, "outcomes_recorded", session, now=now)
     return saved
+
+
+def record_candidate_feedback(booking: Booking, *, happened: bool, next_step: NextStep | None, by: User,
+                              now: datetime) -> CandidateFeedback:
+    """Record (or change) the candidate's answer about a meeting: did it happen, and what came of it.
+
+    The next step is dropped when the meeting did not happen.
+
+    :raises MatchappError: `by` is not the booking's candidate, the meeting was cancelled or has not started yet.
+    """
+    if booking.candidate.user_id != by.id:
+        raise MatchappError(_l("Only the candidate can say how the meeting went."))
+    if booking.status != BookingStatus.CONFIRMED:
+        raise MatchappError(_l("This meeting was cancelled."))
+    if booking.slot.starts_at > now:
+        raise MatchappError(_l("You can say how the meeting went once it has begun."))
+    feedback = db.session.scalar(select(CandidateFeedback).where(CandidateFeedback.booking_id == booking.id)) \
+        or CandidateFeedback(booking_id=booking.id)
+    feedback.happened = happened
+    feedback.next_step = next_step if happened else None
+    feedback.recorded_at = now
+    db.session.add(feedback)
+    db.session.flush()
+    audit.record(by, "candidate_feedback_recorded", booking, now=now)
+    return feedback
+
+
+def feedback_by_booking(booking_ids: list[int]) -> dict[int, CandidateFeedback]:
+    """The candidates' answers about these bookings."""
+    return {f.booking_id: f for f in db.session.scalars(
+        select(CandidateFeedback).where(CandidateFeedback.booking_id.in_(booking_ids)))}
+
+
+NEXT_STEP_TO_RESULT = {
+    NextStep.NOTHING: Result.NO_MATCH,
+    NextStep.NEXT_INTERVIEW: Result.NEXT_INTERVIEW,
+    NextStep.JOB_OFFER: Result.JOB_OFFER,
+    NextStep.HIRED: Result.HIRED,
+}
+
+
+@dataclass(frozen=True)
+class BothSides:
+    """The employer's outcome and the candidate's answer about one meeting, either possibly missing."""
+
+    outcome: Outcome | None
+    feedback: CandidateFeedback | None
+
+    @property
+    def disagree(self) -> bool:
+        """Both sides answered and say different things about whether it happened or what came of it."""
+        if self.outcome is None or self.feedback is None:
+            return False
+        if self.feedback.happened != (self.outcome.attendance == Attendance.ATTENDED):
+            return True
+        # A half-given answer (no next step or result yet) is not a disagreement.
+        return (self.feedback.next_step is not None and self.outcome.result is not None
+                and NEXT_STEP_TO_RESULT[self.feedback.next_step] != self.outcome.result)
+
+
+def both_sides(bookings: list[Booking]) -> dict[int, BothSides]:
+    """For each booking id, what the employer and the candidate said about the meeting, and whether they disagree."""
+    ids = [b.id for b in bookings]
+    outcomes, feedback = outcomes_by_booking(ids), feedback_by_booking(ids)
+    return {i: BothSides(outcomes.get(i), feedback.get(i)) for i in ids}
 
 
 def follow_up_due_on(run: CourseRun) -> date:

@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import AnyOf, Length
 
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import Booking, InterviewSession, Role, Slot
+from matchapp.models import Booking, BookingStatus, InterviewSession, NextStep, Role, Slot
 from matchapp.services import accounts
+from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
@@ -31,8 +32,27 @@ class CancelForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
+class FeedbackForm(FlaskForm):
+    """One click of the two-click question: "yes" or "no" (did it happen), or a next step."""
+
+    answer = StringField(validators=[AnyOf(["yes", "no", *NextStep])])
+
+    def happened_and_next_step(self) -> tuple[bool, NextStep | None]:
+        if self.answer.data == "no":
+            return False, None
+        return True, None if self.answer.data == "yes" else NextStep(self.answer.data)
+
+
 def me():
     return current_user.candidate
+
+
+def my_booking(booking_id: int) -> Booking:
+    """The signed-in candidate's booking; 404 for another candidate's, so as not to confirm that it exists."""
+    booking = get_or_404(Booking, booking_id)
+    if booking.candidate_id != me().id:
+        abort(404)
+    return booking
 
 
 @bp.get("/")
@@ -62,18 +82,19 @@ def meetings():
         .order_by(Slot.starts_at.desc())
     ).all()
     now = utcnow()
-    upcoming = sorted((b for b in bookings if b.slot.ends_at > now and b.status == "confirmed"),
-                      key=lambda b: b.slot.starts_at)
-    other = [b for b in bookings if b not in upcoming]
-    return render_template("candidate/meetings.html", upcoming=upcoming, other=other, form=CancelForm(), now=now)
+    confirmed = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
+    upcoming = sorted((b for b in confirmed if b.slot.ends_at > now), key=lambda b: b.slot.starts_at)
+    past = [b for b in confirmed if b.slot.ends_at <= now]
+    cancelled = [b for b in bookings if b.status != BookingStatus.CONFIRMED]
+    return render_template("candidate/meetings.html", upcoming=upcoming, past=past, cancelled=cancelled,
+                           feedback=outcome_service.feedback_by_booking([b.id for b in past]), form=CancelForm(),
+                           feedback_form=FeedbackForm(), now=now)
 
 
 @bp.post("/meetings/<int:booking_id>/cancel")
 @role_required(Role.CANDIDATE)
 def cancel(booking_id: int):
-    booking = get_or_404(Booking, booking_id)
-    if booking.candidate_id != me().id:
-        abort(404)  # another candidate's meeting: do not even confirm that it exists
+    booking = my_booking(booking_id)
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -85,6 +106,28 @@ def cancel(booking_id: int):
             db.session.commit()
             flash(_("The meeting is cancelled. The employer has been told."), "success")
     return redirect(url_for("candidate.meetings"))
+
+
+@bp.post("/meetings/<int:booking_id>/feedback")
+@role_required(Role.CANDIDATE)
+def feedback(booking_id: int):
+    booking = my_booking(booking_id)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        abort(400)  # only the page's buttons send an answer
+    happened, next_step = form.happened_and_next_step()
+    try:
+        outcome_service.record_candidate_feedback(booking, happened=happened, next_step=next_step, by=current_user,
+                                                  now=utcnow())
+    except MatchappError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        half_answered = happened and next_step is None
+        flash(_("Thank you. Now tell us what came of it.") if half_answered else _("Thank you. Your answer is saved."),
+              "success")
+    return redirect(url_for("candidate.meetings", _anchor=f"meeting-{booking.id}"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

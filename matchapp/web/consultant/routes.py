@@ -118,7 +118,8 @@ def render_candidate(candidate: Candidate, form: CompletionForm, status: int = 2
                  selectinload(Booking.session).selectinload(InterviewSession.employer))
         .order_by(Slot.starts_at.desc())).all()
     return render_template("consultant/candidate.html", candidate=candidate, enrollments=enrollments,
-                           bookings=bookings, form=form, action_form=ActionForm(), now=utcnow()), status
+                           bookings=bookings, sides=outcome_service.both_sides(bookings), form=form,
+                           action_form=ActionForm(), now=utcnow()), status
 
 
 @bp.post("/candidates/<int:candidate_id>/completions")
