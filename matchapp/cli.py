@@ -16,7 +16,7 @@ from matchapp.demo import DEMO_PASSWORD, load_demo_data
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Role
-from matchapp.services import accounts
+from matchapp.services import accounts, figures
 
 
 def register(app: Flask) -> None:
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     def demo_data():
         """Create demo job centres, courses, employers, sessions and users (safe to run twice)."""
         if load_demo_data():
+            figures.refresh_figures(now=utcnow())
             db.session.commit()
             click.echo(f"Demo data created. Every demo user's password is {DEMO_PASSWORD!r}.")
         else:
@@ -42,6 +43,13 @@ def register(app: Flask) -> None:
             return
         report = mail.deliver_due(now=utcnow())
         click.echo(f"sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}")
+
+    @app.cli.command("refresh-figures")
+    def refresh_figures():
+        """Rebuild the dashboard's figures now (the scheduler does it every few minutes)."""
+        figures.refresh_figures(now=utcnow())
+        db.session.commit()
+        click.echo("The dashboard's figures are up to date.")
 
     @app.cli.command("scheduler")
     def scheduler():

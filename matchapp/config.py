@@ -54,6 +54,7 @@ def load_config(instance_path: str) -> dict:
         "SCHEDULER_OUTBOX_SECONDS": _env_int("SCHEDULER_OUTBOX_SECONDS", 30),
         "SCHEDULER_REMINDER_SECONDS": _env_int("SCHEDULER_REMINDER_SECONDS", 60),
         "SCHEDULER_NUDGE_SECONDS": _env_int("SCHEDULER_NUDGE_SECONDS", 300),
+        "SCHEDULER_FIGURES_SECONDS": _env_int("SCHEDULER_FIGURES_SECONDS", 300),
     }
 
 

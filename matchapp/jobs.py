@@ -1,5 +1,5 @@
 """The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database:
-deliver the outbox, reminders, "record the outcome" nudges and 60-day follow-ups.
+deliver the outbox, reminders, "record the outcome" nudges, 60-day follow-ups and the dashboard's figures.
 
 Run exactly one (`flask --app wsgi scheduler`), never inside web workers. Every job is safe to run twice: due
 work is claimed in the database before it is acted on, so a restart or a second scheduler sends nothing twice.
@@ -16,7 +16,7 @@ from flask import Flask
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.services import nudges, reminders
+from matchapp.services import figures, nudges, reminders
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,12 @@ def queue_follow_up_requests() -> None:
         log.info("follow-up requests: queued %d", queued)
 
 
+def refresh_figures() -> None:
+    """Rebuild the dashboard's figures from the data as it is now."""
+    figures.refresh_figures(now=utcnow())
+    db.session.commit()
+
+
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
     """Wrap a job: its own app context, a rollback and a log line (the error's kind only, no personal data) when
     it fails; the next run tries again."""
@@ -82,4 +88,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     for job in (queue_outcome_nudges, queue_follow_up_requests):
         scheduler.add_job(run_in_app(app, job), "interval", seconds=config["SCHEDULER_NUDGE_SECONDS"],
                           id=job.__name__, name=job.__name__, next_run_time=utcnow())
+    scheduler.add_job(run_in_app(app, refresh_figures), "interval", seconds=config["SCHEDULER_FIGURES_SECONDS"],
+                      id="refresh_figures", name="refresh_figures", next_run_time=utcnow())
     return scheduler

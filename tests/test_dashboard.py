@@ -15,8 +15,8 @@ from test_query_counts import statements_for
 
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, local_to_utc, utcnow
-from matchapp.models import Attendance, Candidate, EmploymentStatus, EmploymentType, Result, TargetGroup
-from matchapp.services import catalogue
+from matchapp.models import Attendance, Candidate, EmploymentStatus, EmploymentType, Outcome, Result, TargetGroup
+from matchapp.services import catalogue, figures
 from matchapp.services.booking import book_slots
 from matchapp.services.outcomes import OutcomeEntry, meetings_of, record_follow_ups, record_outcomes
 
@@ -60,7 +60,7 @@ class Cohort:
         record_follow_ups(self.run, {ready[0].id: EmploymentStatus.FULL_TIME, ready[1].id: EmploymentStatus.FULL_TIME,
                                      ready[2].id: EmploymentStatus.SMALL_JOB, ready[9].id: EmploymentStatus.UNEMPLOYED,
                                      activity[0].id: EmploymentStatus.EDUCATION}, by=self.consultant, now=utcnow())
-        db.session.commit()
+        refresh()
 
     def completer(self, group: TargetGroup, n: int):
         candidate = self.make.candidate(consultant=self.consultant, name=f"{group.value} {n:02d}")
@@ -79,6 +79,12 @@ class Cohort:
             assert book_slots(candidate, [slot.id], by=candidate.user, now=utcnow() - timedelta(days=70)).booked
         db.session.commit()
         return session
+
+
+def refresh() -> None:
+    """What the scheduler does every few minutes: rebuild the dashboard's figures."""
+    figures.refresh_figures(now=utcnow())
+    db.session.commit()
 
 
 @pytest.fixture
@@ -198,16 +204,22 @@ def test_filters_narrow_the_figures_to_a_course_run_and_a_period(client, auth, m
                                             TODAY - timedelta(days=10), by=None, now=utcnow())
     late = make.candidate(consultant=cohort.consultant, name="Sen Kandidat")
     catalogue.record_completion(late, other_run, utcnow() - timedelta(days=10), by=None, now=utcnow())
-    db.session.commit()
+    refresh()
     auth.login(cohort.consultant)
 
     everything = table_rows(client.get("/consultant/dashboard").text, "funnel")
-    by_run = download(client, "funnel", "plain", course_run_id=cohort.run.id)
+    by_run = download(client, "funnel", "plain", course_id=cohort.course.id, course_run_id=cohort.run.id)
     by_period = download(client, "funnel", "plain", period_from=f"{TODAY - timedelta(days=15):%d.%m.%Y}")
     nothing = client.get("/consultant/dashboard", query_string={"period_to": f"{TODAY - timedelta(days=200)}"})
 
     assert everything[0][2] == "24"
+    run_choice = f"{cohort.run.starts_on:%d.%m.%Y}–{cohort.run.ends_on:%d.%m.%Y}</option>"
+    assert run_choice not in client.get("/consultant/dashboard").text, "runs are offered once a course is chosen"
+    assert run_choice in client.get(f"/consultant/dashboard?course_id={cohort.course.id}").text
     assert by_run[1:] == FUNNEL
+    for table in ("demand", "employers", "months"):  # the run's completers' bookings, counted on the spot
+        assert download(client, table, "plain", course_id=cohort.course.id, course_run_id=cohort.run.id)[1:] == \
+            [row for row in EXPECTED[table] if row[0] != "Vagtselskabet ApS"], table
     assert by_period[1][:4] == ["Datasikkerhed og GDPR", "All", "1", "0"]
     assert "No figures for this filter." in nothing.text
 
@@ -230,7 +242,8 @@ def test_another_job_centres_consultant_does_not_see_the_cohort(client, auth, ma
     auth.login(stranger)
 
     page = client.get("/consultant/dashboard", query_string={"jobcenter_id": cohort.jobcenter.id}).text
-    forged_run = client.get("/consultant/dashboard", query_string={"course_run_id": cohort.run.id})
+    forged_run = client.get("/consultant/dashboard", query_string={"course_id": cohort.course.id,
+                                                                 "course_run_id": cohort.run.id})
 
     assert 'id="funnel-table"' not in page.split('aria-labelledby="demand-heading"')[0]
     assert download(client, "funnel", "plain", jobcenter_id=cohort.jobcenter.id)[1:] == []
@@ -278,8 +291,57 @@ def test_the_dashboard_runs_as_many_statements_with_much_more_data(app, client, 
     for candidate in db.session.scalars(select(Candidate)):
         if candidate.jobcenter_id == cohort.jobcenter.id:
             catalogue.record_completion(candidate, second_run, utcnow() - timedelta(days=80), by=None, now=utcnow())
-    db.session.commit()
+    refresh()
 
     much = statements_for(app, client, "/consultant/dashboard")
 
     assert len(much) == len(little), "\n".join(much)
+
+
+def test_new_outcomes_show_on_the_dashboard_once_the_figures_are_refreshed(client, auth, cohort):
+    in_english(cohort.consultant)
+    auth.login(cohort.consultant)
+    no_show = db.session.scalar(select(Outcome.booking_id).where(Outcome.attendance == NO_SHOW))
+    record_outcomes(cohort.session, [OutcomeEntry(no_show, ATTENDED, Result.HIRED, EmploymentType.FULL_TIME,
+                                                  TODAY)], by=cohort.employer, now=utcnow())
+    db.session.commit()
+
+    before = client.get("/consultant/dashboard").text
+    refresh()
+    after = client.get("/consultant/dashboard").text
+
+    assert "Figures as of" in before
+    assert table_rows(before, "funnel")[0][6] == "4", "the figures are those of the last refresh"
+    assert table_rows(after, "funnel")[0][6] == "5"
+    assert table_rows(after, "employers")[0][9] == "5"
+
+
+def test_before_the_first_refresh_the_dashboard_says_the_figures_are_coming(client, auth, make):
+    consultant = make.consultant(make.jobcenter("Jobcenter Amager"))
+    in_english(consultant)
+    auth.login(consultant)
+
+    page = client.get("/consultant/dashboard").text
+
+    assert "The figures have not been computed yet." in page
+    assert "Figures as of" not in page
+
+
+def test_the_employers_table_shows_25_employers_a_page_and_the_files_hold_all(client, auth, make, cohort):
+    in_english(cohort.consultant)
+    for n in range(24):  # with the cohort's two: 26 employers with a session
+        make.session(make.employer(name=f"Firma {n:02d} ApS"), day=TODAY - timedelta(days=30),
+                     created_at=utcnow() - timedelta(days=90))
+    refresh()
+    auth.login(cohort.consultant)
+
+    first = client.get("/consultant/dashboard").text
+    second = client.get("/consultant/dashboard", query_string={"page": 2}).text
+
+    first_names = [row[0] for row in table_rows(first, "employers")[::3]]
+    assert len(first_names) == 25
+    assert [row[0] for row in table_rows(second, "employers")[::3]] == ["Vagtselskabet ApS"]
+    assert table_rows(second, "funnel") == table_rows(first, "funnel"), "the other tables stay whole"
+    assert "Next page" in first
+    assert "Previous page" in second
+    assert len(download(client, "employers", "plain")[1:]) == 26 * 3

@@ -2,6 +2,13 @@
 from matchapp.models.audit import AuditEvent
 from matchapp.models.booking import Booking, BookingStatus
 from matchapp.models.course import Course, CourseRun, Enrollment
+from matchapp.models.figures import (
+    BookingFigure,
+    CompletionFigure,
+    CourseBookingFigure,
+    FiguresRefresh,
+    SessionFigure,
+)
 from matchapp.models.notice import SentNotice
 from matchapp.models.organisation import Employer, Jobcenter
 from matchapp.models.outbox import OutboxMessage, OutboxStatus
@@ -21,6 +28,7 @@ from matchapp.models.user import Candidate, Role, TargetGroup, User, UserToken
 __all__ = [
     "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
     "Result",
+    "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserToken",

@@ -13,35 +13,41 @@ from wtforms import SelectChoice
 
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
-from matchapp.services import funnel
+from matchapp.services import figures, funnel
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
 from matchapp.web.consultant.forms import DashboardFilterForm
 from matchapp.web.consultant.routes import STAFF
 
 CSV_FLAVOURS = ("excel", "plain")
+EMPLOYERS_PER_PAGE = 25
 # Which columns each table's chart draws; True: one bar group per column (the funnel's stages), one colour per course.
 CHARTS = {"funnel": ([2, 3, 4, 5, 6, 13], True), "demand": ([3, 4], False), "employers": ([3, 4, 9], False),
           "months": ([2, 3], False)}
 
 
 def filter_form() -> DashboardFilterForm:
-    """The filter form on the query string, offering consultants only their own job centre and its runs."""
+    """The filter form on the query string, offering consultants only their own job centre and its runs. The runs
+    offered are those of the chosen course: all runs of all courses would be a list of hundreds."""
     form = DashboardFilterForm(request.args)
     mine = current_user.role == Role.CONSULTANT
-    run_query = select(CourseRun.id, Course.name, CourseRun.starts_on, CourseRun.ends_on).join(Course) \
-        .order_by(CourseRun.ends_on.desc(), Course.name, CourseRun.id)
     jobcenter_query = select(Jobcenter.id, Jobcenter.name).order_by(Jobcenter.name)
     if mine:
-        run_query = run_query.where(CourseRun.jobcenter_id == current_user.jobcenter_id)
         jobcenter_query = jobcenter_query.where(Jobcenter.id == current_user.jobcenter_id)
     everyone = [] if mine else [SelectChoice("", _("All job centres"))]
     form.jobcenter_id.choices = everyone + [SelectChoice(i, name) for i, name in db.session.execute(jobcenter_query)]
     form.course_id.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(i, name) for i, name in db.session.execute(select(Course.id, Course.name).order_by(Course.name))]
-    form.course_run_id.choices = [SelectChoice("", _("All course runs"))] + [
-        SelectChoice(i, f"{name} ({starts:%d.%m.%Y}–{ends:%d.%m.%Y})")
-        for i, name, starts, ends in db.session.execute(run_query)]
+    runs = []
+    course_id = request.args.get("course_id", type=int)
+    if course_id is not None:
+        run_query = select(CourseRun.id, CourseRun.starts_on, CourseRun.ends_on).where(
+            CourseRun.course_id == course_id).order_by(CourseRun.ends_on.desc(), CourseRun.id)
+        if mine:
+            run_query = run_query.where(CourseRun.jobcenter_id == current_user.jobcenter_id)
+        runs = [SelectChoice(i, f"{starts:%d.%m.%Y}–{ends:%d.%m.%Y}")
+                for i, starts, ends in db.session.execute(run_query)]
+    form.course_run_id.choices = [SelectChoice("", _("All course runs"))] + runs
     if mine:
         form.jobcenter_id.data = current_user.jobcenter_id
     return form
@@ -69,7 +75,7 @@ def figure(value, kind: str) -> str:
 def chart_data(table: funnel.Table) -> dict:
     """The "all" rows' figures for Chart.js: the same numbers as the table beside the chart."""
     columns, by_column = CHARTS[table.key]
-    rows = [row for row in table.rows if row[1] == funnel.GROUP_LABELS[None]]
+    rows = table.rows[::len(funnel.GROUP_LABELS)]  # each key's first row is the one for all
     names = [str(table.columns[i].label) for i in columns]
     if by_column:
         return {"labels": names, "datasets": [{"label": str(row[0]), "data": [row[i] for i in columns]}
@@ -103,18 +109,33 @@ def table_csv(table: funnel.Table, flavour: str) -> str:
 
 def csv_url(table: str, flavour: str) -> str:
     """The download address of a table, with the page's filter."""
-    filters = {k: v for k, v in request.args.items() if k != "format" and v}
+    filters = {k: v for k, v in request.args.items() if k not in ("format", "page") and v}
     return url_for("consultant.dashboard_csv", table=table, format=flavour, **filters)
+
+
+def page_of_employers(table: funnel.Table, page: int) -> tuple[funnel.Table, bool]:
+    """One page of the employers' table (each employer is three rows: all, then one per target group), and
+    whether there is a next page. The CSV files hold every employer."""
+    rows = EMPLOYERS_PER_PAGE * len(funnel.GROUP_LABELS)
+    start = (page - 1) * rows
+    shown = funnel.Table(table.key, table.caption, table.columns, table.rows[start:start + rows])
+    return shown, len(table.rows) > start + rows
 
 
 @bp.get("/dashboard")
 @role_required(*STAFF)
 def dashboard():
     form = filter_form()
+    refreshed_at = figures.refreshed_at()
     if not form.validate():
-        return render_template("consultant/dashboard.html", form=form, tables=None), 422
-    return render_template("consultant/dashboard.html", form=form, tables=funnel.dashboard_tables(funnel_filter(form)),
-                           figure=figure, csv_url=csv_url, chart_data=chart_data)
+        return render_template("consultant/dashboard.html", form=form, tables=None, refreshed_at=refreshed_at), 422
+    tables = funnel.dashboard_tables(funnel_filter(form))
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    tables["employers"], has_next = page_of_employers(tables["employers"], page)
+    return render_template("consultant/dashboard.html", form=form, tables=tables, refreshed_at=refreshed_at,
+                           page=page, has_next=has_next, figure=figure, csv_url=csv_url, chart_data=chart_data)
 
 
 @bp.get("/dashboard/<table>.csv")
