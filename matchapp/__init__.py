@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -29,10 +29,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the browser's preference among Danish and English, Danish first."""
+    """The signed-in user's language; else the one chosen with the language switch in this browser; else the
+    browser's preference among Danish and English, Danish first."""
+    if not has_request_context():
+        return "da"
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
-    return request.accept_languages.best_match(LANGUAGES, default="da") if request else "da"
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    return request.accept_languages.best_match(LANGUAGES, default="da")
 
 
 def register_extensions(app: Flask) -> None:

@@ -27,6 +27,8 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "MAIL_SENDER": _env("MAIL_SENDER", "matchapp@kk.dk"),
+        # Where users report accessibility problems (the accessibility statement shows it).
+        "ACCESSIBILITY_EMAIL": _env("ACCESSIBILITY_EMAIL", _env("MAIL_SENDER", "matchapp@kk.dk")),
         "MAIL_SENDER_NAME": _env("MAIL_SENDER_NAME", "matchapp"),
         # No SMTP host: messages stay in the outbox, which admins see as the development mailbox.
         "SMTP_HOST": _env("SMTP_HOST"),

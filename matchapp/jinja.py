@@ -56,6 +56,8 @@ NAV_LINKS = {
 ROLE_LABELS = {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
                "admin": _l("administrator")}
 THEMES = {"candidate": "dkfds-borgerdk.min.css", "employer": "dkfds-virkdk.min.css"}
+# Each language's name in itself: the switch offers the other language in its own words.
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 
 
 def register_context(app: Flask) -> None:
@@ -70,4 +72,6 @@ def register_context(app: Flask) -> None:
             "role_label": lambda r: ROLE_LABELS[str(r)],
             "theme_css": lambda: THEMES.get(role, "dkfds.min.css"),
             "get_locale": get_locale,
+            "other_language": lambda: "en" if str(get_locale()) == "da" else "da",
+            "language_name": LANGUAGE_NAMES.get,
         }

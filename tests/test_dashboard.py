@@ -13,10 +13,11 @@ from pages import text
 from sqlalchemy import select
 from test_query_counts import statements_for
 
+from matchapp import jobs
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, local_to_utc, utcnow
 from matchapp.models import Attendance, Candidate, EmploymentStatus, EmploymentType, Outcome, Result, TargetGroup
-from matchapp.services import catalogue, figures
+from matchapp.services import catalogue
 from matchapp.services.booking import book_slots
 from matchapp.services.outcomes import OutcomeEntry, meetings_of, record_follow_ups, record_outcomes
 
@@ -82,9 +83,8 @@ class Cohort:
 
 
 def refresh() -> None:
-    """What the scheduler does every few minutes: rebuild the dashboard's figures."""
-    figures.refresh_figures(now=utcnow())
-    db.session.commit()
+    """The scheduler's job that rebuilds the dashboard's figures every few minutes."""
+    jobs.refresh_figures()
 
 
 @pytest.fixture
@@ -345,3 +345,9 @@ def test_the_employers_table_shows_25_employers_a_page_and_the_files_hold_all(cl
     assert "Next page" in first
     assert "Previous page" in second
     assert len(download(client, "employers", "plain")[1:]) == 26 * 3
+
+
+def test_the_scheduler_refreshes_the_figures_every_five_minutes(app):
+    job = jobs.build_scheduler(app).get_job("refresh_figures")
+
+    assert job.trigger.interval == timedelta(minutes=5)

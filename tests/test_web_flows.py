@@ -693,6 +693,12 @@ def _follow_up(make):
                     lambda: count(FollowUp))
 
 
+def _language(make):
+    candidate = make.candidate()
+    return FormCase(candidate.user, "/candidate/profile", "/language", {"language": "en", "next": "/candidate/profile"},
+                    lambda: db.session.get(User, candidate.user.id).language)
+
+
 def _admin(kind: str, data):
     def build(make):
         jobcenter, course = make.jobcenter(), make.course()
@@ -719,6 +725,7 @@ FORMS = {
     "consultant-cancel": _consultant_cancel,
     "consultant-approve-employer": _employer_approve,
     "consultant-follow-up": _follow_up,
+    "language-switch": _language,
     "admin-jobcenter": _admin("jobcenters", {"jobcenter-name": "Jobcenter Valby"}),
     "admin-course": _admin("courses", {"course-name": "Excel for begyndere", "course-description": ""}),
     "admin-course-run": _admin("course-runs", lambda j, c: {

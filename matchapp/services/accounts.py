@@ -170,6 +170,11 @@ def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:
     audit.record(candidate.user, "pitch_updated", candidate, now=now)
 
 
+def change_language(user: User, language: str) -> None:
+    """Remember the language the user reads pages and e-mails in."""
+    user.language = language
+
+
 def cvr_is_valid(cvr: str) -> bool:
     """8 digits passing the modulus-11 check with weights 2 7 6 5 4 3 2 1."""
     if len(cvr) != 8 or not cvr.isdigit():

@@ -1,14 +1,21 @@
-"""The front page, health check and error pages."""
+"""The front page, the language switch, the accessibility statement, health check and error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from wtforms import HiddenField, SelectField
 
+from matchapp import LANGUAGES
 from matchapp.extensions import db, limiter
 from matchapp.models import Role
+from matchapp.services import accounts
 
 bp = Blueprint("main", __name__)
 
@@ -25,6 +32,46 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for(HOME[current_user.role]))
     return render_template("main/index.html")
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in every page's header: the language, and the page to go back to."""
+
+    language = SelectField(choices=LANGUAGES)
+    next = HiddenField()
+
+
+def page_to_return_to(path: str | None) -> str:
+    """A path on this site that answers GET, else the front page: never another site."""
+    parts = urlsplit(path or "")
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return url_for("main.index")
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return url_for("main.index")
+    return path
+
+
+@bp.post("/language")
+def change_language():
+    form = LanguageForm()
+    if not form.validate():
+        abort(400)
+    session["language"] = form.language.data
+    if current_user.is_authenticated:
+        accounts.change_language(current_user, form.language.data)
+        db.session.commit()
+    return redirect(page_to_return_to(form.next.data))
+
+
+STATEMENT_DATE = date(2026, 11, 27)  # when the accessibility statement was last reviewed
+
+
+@bp.get("/tilgaengelighed")
+def accessibility():
+    return render_template("main/accessibility.html", contact=current_app.config["ACCESSIBILITY_EMAIL"],
+                           reviewed_on=STATEMENT_DATE)
 
 
 @bp.get("/healthz")

@@ -1,10 +1,12 @@
 """Sign in and out, e-mailed links, and employer registration."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from matchapp import LANGUAGES
 from matchapp.extensions import db, limiter
 from matchapp.localtime import utcnow
 from matchapp.services import accounts
@@ -12,6 +14,15 @@ from matchapp.services.errors import MatchappError
 from matchapp.web.auth import bp
 from matchapp.web.auth.forms import EmailForm, EmployerRegistrationForm, LoginForm, PasswordResetForm
 from matchapp.web.forms_common import ActionForm, show_error
+
+
+def sign_in(user) -> None:
+    """Sign the user in; a language chosen with the language switch before signing in becomes theirs."""
+    chosen = session.get("language")
+    if chosen in LANGUAGES and chosen != user.language:
+        accounts.change_language(user, chosen)
+        db.session.commit()
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,7 +35,7 @@ def login():
         except MatchappError as error:
             form.password.errors = [str(error.message)]
         else:
-            login_user(user)
+            sign_in(user)
             return redirect(url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
@@ -59,7 +70,7 @@ def link_sign_in(token: str):
             flash(str(error.message), "error")
             return redirect(url_for("auth.link_request"))
         db.session.commit()
-        login_user(user)
+        sign_in(user)
         return redirect(url_for("main.index"))
     return render_template("auth/link_sign_in.html", form=form)
 
@@ -105,8 +116,9 @@ def register():
             db.session.rollback()
             show_error(form, error)
         else:
+            accounts.change_language(user, str(get_locale()))  # the language the form was filled in
             db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(_("Your organisation is registered. The job centre will approve it soon; "
                     "until then you can prepare sessions."), "success")
             return redirect(url_for("employer.dashboard"))
