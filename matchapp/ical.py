@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
-from matchapp.jinja import local_datetime, local_time, meeting_place
+from matchapp import formats
+from matchapp.jinja import meeting_place
 from matchapp.models import Booking, BookingStatus
 
 PRODID = "-//Københavns Kommune//matchapp//DA"
@@ -48,7 +49,8 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
         event.add("url", session.video_url)
     # Clients show DTSTART in their own zone; the text names the Danish time so that nobody is in doubt.
     lines = [
-        _("Time: %(start)s–%(end)s (Danish time)", start=local_datetime(slot.starts_at), end=local_time(slot.ends_at)),
+        _("Time: %(start)s–%(end)s (Danish time)", start=formats.moment(slot.starts_at),
+          end=formats.clock(slot.ends_at)),
         _("Job: %(job)s", job=session.title),
         _("Employer: %(employer)s", employer=session.employer.name),
         _("Candidate: %(name)s", name=booking.candidate.user.name),

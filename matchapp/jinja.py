@@ -1,28 +1,13 @@
 """Template helpers: times in Danish local time in the page's language, navigation, themes."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-
-def local_time(value: datetime) -> str:
-    """A time of day in Danish local time, like 09:30."""
-    return format_time(value, "HH:mm")
-
-
-def local_datetime(value: datetime) -> str:
-    """A day and time in Danish local time, in the page's language."""
-    return format_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
-
-
-def local_day(value) -> str:
-    """A day in the page's language."""
-    return format_date(value, "EEEE d. MMMM y")
+from matchapp import formats
 
 
 def meeting_place(session) -> str:
@@ -37,8 +22,10 @@ def meeting_place(session) -> str:
 
 def register_filters(app: Flask) -> None:
     """Add the date and time filters templates use (Flask-Babel converts to Europe/Copenhagen)."""
-    for function in (local_time, local_datetime, local_day, meeting_place):
-        app.add_template_filter(function)
+    for name, function in (("local_time", formats.clock), ("local_datetime", formats.moment),
+                           ("local_day", formats.day), ("short_day", formats.short_day)):
+        app.add_template_filter(function, name)
+    app.add_template_filter(meeting_place)
     register_context(app)
 
 

@@ -213,7 +213,7 @@ def test_filters_narrow_the_figures_to_a_course_run_and_a_period(client, auth, m
     nothing = client.get("/consultant/dashboard", query_string={"period_to": f"{TODAY - timedelta(days=200)}"})
 
     assert everything[0][2] == "24"
-    run_choice = f"{cohort.run.starts_on:%d.%m.%Y}–{cohort.run.ends_on:%d.%m.%Y}</option>"
+    run_choice = f"{cohort.run.starts_on:%d/%m/%Y}–{cohort.run.ends_on:%d/%m/%Y}</option>"  # English dates
     assert run_choice not in client.get("/consultant/dashboard").text, "runs are offered once a course is chosen"
     assert run_choice in client.get(f"/consultant/dashboard?course_id={cohort.course.id}").text
     assert by_run[1:] == FUNNEL

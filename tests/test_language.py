@@ -1,12 +1,15 @@
 """The language switch on every page, remembered for signed-in users, and the accessibility statement."""
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from flask_babel import refresh
 from pages import form, text
 from sqlalchemy import select
 from test_accounts import registration
 
+from matchapp import formats
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import OutboxMessage, User
@@ -130,3 +133,19 @@ def test_the_accessibility_statement_speaks_the_pages_language(client, language,
     assert f"<h1>{heading}</h1>" in page
     assert contact in text(page)
     assert "WCAG 2.1" in page
+
+
+@pytest.mark.parametrize(("language", "moment", "day", "short"), [
+    ("da", "fredag 4. december 2026 kl. 10:00", "fredag 4. december 2026", "04.12.2026"),
+    ("en", "Friday 4 December 2026 at 10:00", "Friday 4 December 2026", "04/12/2026"),
+])
+def test_days_and_times_are_written_in_the_pages_language_and_danish_time(app, language, moment, day, short):
+    winter = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen (UTC+1)
+    summer = datetime(2026, 6, 5, 8, 0, tzinfo=UTC)  # 10:00 in Copenhagen (UTC+2)
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        refresh()
+        assert formats.moment(winter) == moment
+        assert formats.clock(summer) == "10:00"
+        assert formats.day(date(2026, 12, 4)) == day
+        assert formats.short_day(date(2026, 12, 4)) == short

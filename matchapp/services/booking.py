@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from matchapp import ical, mail
+from matchapp import formats, ical, mail
 from matchapp.extensions import db
 from matchapp.localtime import local_day
 from matchapp.models import (
@@ -60,7 +59,7 @@ def _closes_at(slot: Slot) -> datetime:
 
 
 def _label(slot: Slot) -> str:
-    return f"{format_datetime(slot.starts_at, 'EEEE d. MMMM HH:mm')} ({slot.session.employer.name})"
+    return f"{formats.slot_time(slot.starts_at)} ({slot.session.employer.name})"
 
 
 def completed_course_ids(candidate: Candidate) -> set[int]:
@@ -166,7 +165,7 @@ def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -
     for day, count in sorted(per_day.items()):
         if count > cap:
             problems.append(str(_l("You can have at most %(cap)d meetings on %(day)s.", cap=cap,
-                                   day=format_datetime(datetime.combine(day, datetime.min.time()), "d. MMMM"))))
+                                   day=formats.day_month(day))))
     return problems
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from matchapp import formats
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
 from matchapp.services import figures, funnel
@@ -45,7 +46,7 @@ def filter_form() -> DashboardFilterForm:
             CourseRun.course_id == course_id).order_by(CourseRun.ends_on.desc(), CourseRun.id)
         if mine:
             run_query = run_query.where(CourseRun.jobcenter_id == current_user.jobcenter_id)
-        runs = [SelectChoice(i, f"{starts:%d.%m.%Y}–{ends:%d.%m.%Y}")
+        runs = [SelectChoice(i, formats.day_span(starts, ends))
                 for i, starts, ends in db.session.execute(run_query)]
     form.course_run_id.choices = [SelectChoice("", _("All course runs"))] + runs
     if mine:

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from matchapp import formats
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import (
@@ -96,7 +97,7 @@ def completion_form(candidate: Candidate) -> CompletionForm:
     runs = db.session.scalars(select(CourseRun).join(Course).where(CourseRun.jobcenter_id == candidate.jobcenter_id)
                               .options(selectinload(CourseRun.course))
                               .order_by(CourseRun.ends_on.desc(), Course.name)).all()
-    form.course_run_id.choices = [SelectChoice(r.id, f"{r.course.name} ({r.starts_on:%d.%m.%Y}–{r.ends_on:%d.%m.%Y})")
+    form.course_run_id.choices = [SelectChoice(r.id, f"{r.course.name} ({formats.day_span(r.starts_on, r.ends_on)})")
                                   for r in runs]
     return form
 
