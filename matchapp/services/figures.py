@@ -110,8 +110,16 @@ def course_booking_facts(bookings: FromClause) -> Select:
             .join(bookings, bookings.c.session_id == session_course.c.session_id))
 
 
+REFRESH_LOCK = 0x6D61_7463  # PostgreSQL advisory lock key for refreshes ("matc")
+
+
 def refresh_figures(*, now: datetime) -> None:
-    """Replace the figure tables with figures computed from the data as it is now."""
+    """Replace the figure tables with figures computed from the data as it is now.
+
+    Two refreshes at once (two schedulers) take turns: on SQLite every writing transaction does (BEGIN
+    IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock makes the second wait for the first's commit."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(REFRESH_LOCK)))
     for model, facts in ((CompletionFigure, completion_facts()), (SessionFigure, session_facts()),
                          (BookingFigure, booking_facts()),
                          (CourseBookingFigure, course_booking_facts(BookingFigure.__table__))):
