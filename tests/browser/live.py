@@ -181,7 +181,8 @@ def mailed_link(page: Page, site: Site, email: str, path: str) -> str:
     return match.group(0)
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save the page for the README (docs/screenshots/<name>.png), the visible window only, to stay small."""
+def screenshot(page: Page, name: str, top: str = "h1") -> None:
+    """Save the page for the README (docs/screenshots/<name>.png): the window, scrolled to `top`, to stay small."""
+    page.locator(top).first.evaluate("element => element.scrollIntoView({block: 'start'})")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")

@@ -6,13 +6,14 @@ is. A test compares the visits with the app's GET routes, so a new page cannot b
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Response
+from playwright.sync_api import Browser, Page, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
@@ -164,8 +165,9 @@ VISITS = [
     Visit(CANDIDATE, "booked", "candidate.booked", lambda i: "/candidate/", book_a_planned_time),
     Visit(CANDIDATE, "meetings", "candidate.meetings", lambda i: "/candidate/meetings"),
     Visit(CANDIDATE, "profile", "candidate.profile", lambda i: "/candidate/profile"),
-    Visit(CANDIDATE, "profile-errors", "candidate.profile", lambda i: "/candidate/profile",
-          submit(OWN_FORM, {"textarea": "x" * 501})),
+    # (The pitch is optional and the browser stops typing at its longest, so this form cannot be sent wrong.)
+    Visit(CANDIDATE, "profile-saved", "candidate.profile", lambda i: "/candidate/profile",
+          submit(OWN_FORM, {"textarea": "Jeg er god til Excel og til at tale med gæster."})),
     Visit(CANDIDATE, "not-found", "404", lambda i: "/candidate/no-such-page", status=404),
     Visit(CANDIDATE, "forbidden", "403", lambda i: "/employer/", status=403),
     # The employer.
@@ -349,3 +351,36 @@ def test_the_checks_find_what_a_user_would_meet(browser):
     assert any("1280px: label (critical" in p for p in problems), problems
     assert any("375px: color-contrast (serious" in p for p in problems), problems
     assert any("320px: scrolls sideways" in p and "div" in p for p in problems), problems
+
+
+FORM_ERRORS = [visit for visit in VISITS if visit.name.endswith(("-errors", "-nothing-chosen"))]
+# The text of the message beside a field, without its screen-reader prefix ("Error:").
+MESSAGE = """(message) => Array.from(message.childNodes)
+  .filter(node => !(node.classList && node.classList.contains('sr-only')))
+  .map(node => node.textContent).join('').trim()"""
+
+
+@pytest.mark.parametrize("visit", FORM_ERRORS, ids=lambda visit: visit.id)
+def test_a_form_sent_empty_or_wrong_shows_an_error_summary_and_messages_beside_the_fields(crawl_site, tabs,
+                                                                                          visit: Visit):
+    site, ids = crawl_site
+    if visit.role:
+        site.set_language(visit.role, "da")
+    page = tabs(visit.role, "da")
+    page.goto(site.url + visit.path(ids))
+    visit.then(page)
+
+    summary = page.locator("main .alert-error[role=alert]")
+    expect(summary).to_be_visible()
+    expect(summary.locator("h2")).to_have_text(re.compile(r"Ret følgende|Der er ikke booket noget endnu"))
+    assert summary.locator("li").count() >= 1
+    links = summary.locator("a[href^='#']")
+    if visit.then is not BOOK_NOTHING:  # the pick page's problems are about the whole choice, not one field
+        assert links.count() >= 1, "the summary links to the fields"
+    for link in links.all():
+        target = page.locator(f"[id='{link.get_attribute('href')[1:]}']")
+        expect(target).to_have_count(1)
+        group = target.locator("xpath=ancestor-or-self::*[contains(concat(' ', @class, ' '), ' form-error ')][1]")
+        message = group.locator(".form-error-message").first
+        expect(message).to_be_visible()
+        assert message.evaluate(MESSAGE) in link.inner_text(), "the same message beside the field as in the summary"
