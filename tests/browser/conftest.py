@@ -29,13 +29,6 @@ def databases(tmp_path_factory) -> Iterator[Databases]:
     databases.drop(databases.template)
 
 
-@pytest.fixture(scope="session")
-def shared_site(databases) -> Iterator[Site]:
-    """One site for the whole run, for tests that only look (and change nothing another test relies on)."""
-    with running_site(databases) as site:
-        yield site
-
-
 @pytest.fixture
 def site(databases) -> Iterator[Site]:
     """A site of the test's own."""

@@ -6,8 +6,9 @@ Every site here is its own database, copied from one demo database:
   file copied with SQLite's backup API, on PostgreSQL (MATCHAPP_TEST_DATABASE_URL) a database created with
   `CREATE DATABASE … TEMPLATE …` beside the test database, and dropped afterwards. The `app` fixture of the other
   tests truncates its tables after each test; these databases are never touched by it, and it never sees these.
-- The accessibility crawl shares one site for the whole run (it only submits forms that fail, and books one time
-  for a candidate per language); each story test gets a site of its own, so stories cannot see each other.
+- The accessibility crawl shares one site (it submits forms that fail, saves a profile and books a time for a
+  candidate and for the consultant's candidate per language); each story test gets a site of its own, so
+  stories cannot see each other or the crawl.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import psycopg
 from conftest import database_url, test_settings
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -66,10 +67,6 @@ class Site:
         with self.app.app_context():
             yield
             db.session.remove()
-
-    def user_id(self, email: str) -> int:
-        with self.data():
-            return db.session.scalar(select(User.id).where(User.email == email))
 
     def set_language(self, email: str, language: str) -> None:
         """A signed-in user's pages come in their own language (as the language switch remembers it)."""
