@@ -1,0 +1,386 @@
+"""axe-core on every page the app has, for every role, in Danish and English, at 1280 and 375 px; reflow at 320 px.
+
+The crawl is a list of visits: who is signed in, how the page is reached (a URL, or a form submitted empty or
+wrong, so that the error summary and the messages beside the fields are checked too) and which endpoint the page
+is. A test compares the visits with the app's GET routes, so a new page cannot be left out of the crawl.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from sqlalchemy import select
+
+from browser.live import (
+    ADMIN,
+    AXE,
+    CANDIDATE,
+    CONSULTANT,
+    EMPLOYER,
+    Site,
+    new_context,
+    running_site,
+    sign_in,
+)
+from matchapp import create_app
+from matchapp.extensions import db
+from matchapp.localtime import LOCAL_TZ, utcnow
+from matchapp.models import Booking, CourseRun, InterviewSession, SessionStatus
+from matchapp.services import accounts, sessions
+from matchapp.services.booking import book_slots, free_slots
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = (1280, 375)
+REFLOW_WIDTH = 320
+# GET routes that are not pages: files, feeds and the load balancer's health check.
+NOT_PAGES = {
+    "static": "CSS, JavaScript and images",
+    "main.healthz": "JSON for the load balancer",
+    "calendar.feed": "an iCalendar feed for calendar programs",
+    "calendar.booking_ics": "an .ics file download",
+    "consultant.dashboard_csv": "a CSV download",
+}
+
+
+@dataclass
+class Ids:
+    """The demo data's objects that pages are about, and what the crawl adds to it."""
+
+    candidate: int  # Amina Hassan (kandidat@), who has a meeting booked
+    other_candidate: int  # Peter Jensen, whom the consultant books for
+    session: int  # one of the hotel's published sessions
+    draft: int  # a draft session of the hotel's
+    past_session: int  # the hotel's last past session, with meetings to record outcomes for
+    follow_up_run: int  # a course run whose 60-day follow-up is due
+    sign_in_token: str  # a sign-in link e-mailed to a candidate
+    password_token: str  # a password link e-mailed to an employer
+
+
+def prepare(site: Site) -> Ids:
+    """Give the demo data what the pages need to show everything: a booked meeting, a draft, e-mailed links."""
+    now = utcnow()
+    with site.data():
+        amina = accounts.find_user(CANDIDATE).candidate
+        peter = accounts.find_user("peter@matchapp.example").candidate
+        mette = accounts.find_user(EMPLOYER)
+        mine = select(InterviewSession).where(InterviewSession.employer_id == mette.employer_id)
+        upcoming = db.session.scalars(mine.where(InterviewSession.starts_at > now)
+                                      .order_by(InterviewSession.starts_at)).all()
+        past = db.session.scalars(mine.where(InterviewSession.starts_at < now, InterviewSession.id.in_(
+            select(Booking.session_id))).order_by(InterviewSession.starts_at.desc())).first()
+        book_slots(amina, [free_slots([upcoming[-1]], now=now)[upcoming[-1].id][0].id], by=amina.user, now=now)
+        draft = sessions.create_session(sessions.SessionDraft(
+            title="Nattevagt", description="", course_ids=[], local_date=(now + timedelta(days=10)).astimezone(
+                LOCAL_TZ).date(), start_time=upcoming[0].starts_at.astimezone(LOCAL_TZ).time(),
+            end_time=upcoming[0].ends_at.astimezone(LOCAL_TZ).time(), slot_minutes=15, break_minutes=0,
+            interviewers=1, mode=upcoming[0].mode, video_url=None, address=None, booking_closes_hours=2),
+            by=mette, now=now)
+        assert draft.status == SessionStatus.DRAFT
+        today = now.astimezone(LOCAL_TZ).date()
+        run = db.session.scalars(select(CourseRun).where(CourseRun.ends_on <= today - timedelta(days=60))
+                                 .order_by(CourseRun.ends_on.desc())).first()
+        sign_in_user = accounts.find_user("lone@matchapp.example")
+        ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
+                  past_session=past.id, follow_up_run=run.id,
+                  sign_in_token=accounts.issue_token(sign_in_user, accounts.SIGN_IN, minutes=600, now=now),
+                  password_token=accounts.issue_token(mette, accounts.PASSWORD, minutes=600, now=now))
+        db.session.commit()
+    return ids
+
+
+# What a visit does on the opened page to reach its page (e.g. submit a form empty); the answer to the last step.
+Steps = Callable[[Page], Response]
+
+
+@dataclass(frozen=True)
+class Visit:
+    role: str | None  # the signed-in user's e-mail; None for a visitor
+    name: str
+    endpoint: str  # the endpoint the page belongs to; checked against the address the browser ends on
+    path: Callable[[Ids], str]
+    then: Steps | None = None  # e.g. submit a form empty
+    status: int = 200
+
+    @property
+    def id(self) -> str:
+        return f"{(self.role or 'visitor').split('@')[0]}-{self.name}"
+
+
+def submit(form_selector: str, fill: dict[str, str] | None = None, button: str = "button[type=submit]") -> Steps:
+    """Fill in the given fields (leaving the rest as they are) and press the form's first submit button."""
+
+    def steps(page: Page) -> Response:
+        form = page.locator(form_selector)
+        for selector, value in (fill or {}).items():
+            form.locator(selector).fill(value)
+        with page.expect_navigation() as navigation:
+            form.locator(button).first.click()
+        return navigation.value
+
+    return steps
+
+
+def book_a_planned_time(page: Page) -> Response:
+    """Tick the first session for "Plan for me", let the app choose a time that fits, and book it."""
+    page.locator("main form input[name=session]").first.check()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=plan]").click()
+    with page.expect_navigation() as navigation:
+        page.locator("button[name=action][value=book]").click()
+    return navigation.value
+
+
+OWN_FORM = "main form[method=post]:not([action])"
+LOGIN_FORM = "main form:has(input[type=password])"
+BOOK_NOTHING = submit(OWN_FORM, button="button[name=action][value=book]")
+
+VISITS = [
+    # A visitor: the front page, signing in and registering, with their forms submitted empty, and the error pages.
+    Visit(None, "front", "main.index", lambda i: "/"),
+    Visit(None, "login", "auth.login", lambda i: "/login"),
+    Visit(None, "login-errors", "auth.login", lambda i: "/login", submit(LOGIN_FORM), 200),
+    Visit(None, "register", "auth.register", lambda i: "/register"),
+    Visit(None, "register-errors", "auth.register", lambda i: "/register", submit(OWN_FORM)),
+    Visit(None, "link", "auth.link_request", lambda i: "/link"),
+    Visit(None, "link-errors", "auth.link_request", lambda i: "/link", submit(OWN_FORM)),
+    Visit(None, "link-sent", "auth.link_request", lambda i: "/link",
+          submit(OWN_FORM, {"input[name=email]": "lone@matchapp.example"})),
+    Visit(None, "link-sign-in", "auth.link_sign_in", lambda i: f"/link/{i.sign_in_token}"),
+    Visit(None, "password-forgot", "auth.password_forgot", lambda i: "/password/forgot"),
+    Visit(None, "password-forgot-errors", "auth.password_forgot", lambda i: "/password/forgot", submit(OWN_FORM)),
+    Visit(None, "password-reset", "auth.password_reset", lambda i: f"/password/{i.password_token}"),
+    Visit(None, "password-reset-errors", "auth.password_reset", lambda i: f"/password/{i.password_token}",
+          submit(OWN_FORM)),
+    Visit(None, "not-found", "404", lambda i: "/no-such-page", status=404),
+    Visit(None, "sign-in-first", "auth.login", lambda i: "/candidate/meetings"),
+    # The candidate.
+    Visit(CANDIDATE, "find", "candidate.find", lambda i: "/candidate/"),
+    Visit(CANDIDATE, "find-nothing-chosen", "candidate.book", lambda i: "/candidate/", BOOK_NOTHING),
+    Visit(CANDIDATE, "booked", "candidate.booked", lambda i: "/candidate/", book_a_planned_time),
+    Visit(CANDIDATE, "meetings", "candidate.meetings", lambda i: "/candidate/meetings"),
+    Visit(CANDIDATE, "profile", "candidate.profile", lambda i: "/candidate/profile"),
+    # (The pitch is optional and the browser stops typing at its longest, so this form cannot be sent wrong.)
+    Visit(CANDIDATE, "profile-saved", "candidate.profile", lambda i: "/candidate/profile",
+          submit(OWN_FORM, {"textarea": "Jeg er god til Excel og til at tale med gæster."})),
+    Visit(CANDIDATE, "not-found", "404", lambda i: "/candidate/no-such-page", status=404),
+    Visit(CANDIDATE, "forbidden", "403", lambda i: "/employer/", status=403),
+    # The employer.
+    Visit(EMPLOYER, "sessions", "employer.dashboard", lambda i: "/employer/"),
+    Visit(EMPLOYER, "session-new", "employer.session_new", lambda i: "/employer/sessions/new"),
+    Visit(EMPLOYER, "session-new-errors", "employer.session_new", lambda i: "/employer/sessions/new",
+          submit(OWN_FORM)),
+    Visit(EMPLOYER, "session", "employer.session", lambda i: f"/employer/sessions/{i.session}"),
+    Visit(EMPLOYER, "draft", "employer.session", lambda i: f"/employer/sessions/{i.draft}"),
+    Visit(EMPLOYER, "session-edit", "employer.session_edit", lambda i: f"/employer/sessions/{i.draft}/edit"),
+    Visit(EMPLOYER, "session-edit-errors", "employer.session_edit", lambda i: f"/employer/sessions/{i.draft}/edit",
+          submit(OWN_FORM, {"input[name=title]": ""})),
+    Visit(EMPLOYER, "outcomes", "employer.session_outcomes",
+          lambda i: f"/employer/sessions/{i.past_session}/outcomes"),
+    Visit(EMPLOYER, "outcomes-errors", "employer.session_outcomes",
+          lambda i: f"/employer/sessions/{i.past_session}/outcomes",
+          submit(OWN_FORM, {"input[name$=hours_per_week] >> nth=0": "0"})),
+    Visit(EMPLOYER, "not-found", "404", lambda i: "/employer/sessions/999999", status=404),
+    # The consultant.
+    Visit(CONSULTANT, "candidates", "consultant.candidates", lambda i: "/consultant/"),
+    Visit(CONSULTANT, "candidates-search", "consultant.candidates", lambda i: "/consultant/?q=amina"),
+    Visit(CONSULTANT, "candidate-new", "consultant.candidate_new", lambda i: "/consultant/candidates/new"),
+    Visit(CONSULTANT, "candidate-new-errors", "consultant.candidate_new", lambda i: "/consultant/candidates/new",
+          submit(OWN_FORM)),
+    Visit(CONSULTANT, "candidate", "consultant.candidate", lambda i: f"/consultant/candidates/{i.candidate}"),
+    Visit(CONSULTANT, "candidate-completion-errors", "consultant.completion_add",
+          lambda i: f"/consultant/candidates/{i.candidate}", submit("main form[action$=completions]")),
+    Visit(CONSULTANT, "book", "consultant.candidate_book",
+          lambda i: f"/consultant/candidates/{i.other_candidate}/book"),
+    Visit(CONSULTANT, "book-nothing-chosen", "consultant.candidate_book_confirm",
+          lambda i: f"/consultant/candidates/{i.other_candidate}/book", BOOK_NOTHING),
+    Visit(CONSULTANT, "booked", "consultant.candidate_booked",
+          lambda i: f"/consultant/candidates/{i.other_candidate}/book", book_a_planned_time),
+    Visit(CONSULTANT, "employers", "consultant.employers", lambda i: "/consultant/employers"),
+    Visit(CONSULTANT, "runs", "consultant.runs", lambda i: "/consultant/runs"),
+    Visit(CONSULTANT, "follow-up", "consultant.run_follow_up",
+          lambda i: f"/consultant/runs/{i.follow_up_run}/follow-up"),
+    Visit(CONSULTANT, "dashboard", "consultant.dashboard", lambda i: "/consultant/dashboard"),
+    Visit(CONSULTANT, "not-found", "404", lambda i: "/consultant/candidates/999999", status=404),
+    # The admin.
+    Visit(ADMIN, "dashboard", "admin.dashboard", lambda i: "/admin/"),
+    Visit(ADMIN, "jobcenter-errors", "admin.jobcenter_new", lambda i: "/admin/",
+          submit("main form[action$=jobcenters]")),
+    Visit(ADMIN, "course-errors", "admin.course_new", lambda i: "/admin/", submit("main form[action$=courses]")),
+    Visit(ADMIN, "course-run-errors", "admin.course_run_new", lambda i: "/admin/",
+          submit("main form[action$=course-runs]")),
+    Visit(ADMIN, "consultant-errors", "admin.consultant_new", lambda i: "/admin/",
+          submit("main form[action$=consultants]")),
+    Visit(ADMIN, "mailbox", "admin.mailbox", lambda i: "/admin/mailbox"),
+    Visit(ADMIN, "candidates", "consultant.candidates", lambda i: "/consultant/"),
+    Visit(ADMIN, "candidate", "consultant.candidate", lambda i: f"/consultant/candidates/{i.candidate}"),
+    Visit(ADMIN, "dashboard-funnel", "consultant.dashboard", lambda i: "/consultant/dashboard"),
+    Visit(ADMIN, "not-found", "404", lambda i: "/admin/no-such-page", status=404),
+]
+
+
+def test_the_crawl_covers_every_page_the_app_has():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "test"})
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods} - NOT_PAGES.keys()
+    crawled = {visit.endpoint for visit in VISITS}
+
+    assert pages - crawled == set(), "pages the accessibility crawl does not visit"
+    assert {"404", "403"} <= crawled
+    assert {visit.role for visit in VISITS} == {None, CANDIDATE, EMPLOYER, CONSULTANT, ADMIN}
+
+
+@pytest.fixture(scope="module")
+def crawl_site(databases) -> Iterator[tuple[Site, Ids]]:
+    with running_site(databases) as site:
+        yield site, prepare(site)
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser: Browser, crawl_site) -> dict[str | None, dict]:
+    """Each role's signed-in browser state (its session cookie), made once by signing in on the login page."""
+    site, _ids = crawl_site
+    states: dict[str | None, dict] = {None: {"cookies": [], "origins": []}}
+    for email in (CANDIDATE, EMPLOYER, CONSULTANT, ADMIN):
+        context = new_context(browser)
+        page = context.new_page()
+        sign_in(page, site, email)
+        states[email] = context.storage_state()
+        context.close()
+    return states
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Browser, signed_in) -> Iterator[Callable[[str | None, str], Page]]:
+    """One browser tab per role and language, kept for the crawl (so that styles and axe load from the cache)."""
+    opened: dict[tuple[str | None, str], Page] = {}
+
+    def tab(role: str | None, language: str) -> Page:
+        if (role, language) not in opened:
+            context = new_context(browser, language=language, storage_state=signed_in[role])
+            context.add_init_script(path=str(AXE))
+            opened[role, language] = context.new_page()
+        page = opened[role, language]
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        return page
+
+    yield tab
+    for page in opened.values():
+        page.context.close()
+
+
+def endpoint_of(site: Site, response: Response) -> str:
+    """The endpoint that gave this answer, or the error status for an error page."""
+    if response.status in (403, 404):
+        return str(response.status)
+    address = urlsplit(response.url)
+    adapter = site.app.url_map.bind("127.0.0.1")
+    return adapter.match(address.path, method=response.request.method, query_args=address.query)[0]
+
+
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      targets: v.nodes.map(n => n.target.join(' '))}));
+}"""
+
+# The elements sticking out on the right, to name them in a failure message.
+WIDER_THAN_WINDOW = """() => {
+  const sticksOut = (e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5;
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  return Array.from(document.querySelectorAll('body *'))
+    .filter(e => sticksOut(e) && !sticksOut(e.parentElement)).slice(0, 5).map(name);
+}"""
+
+
+def page_problems(page: Page, where: str) -> list[str]:
+    """axe's serious and critical violations at each width, and horizontal scrolling at 320 px."""
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for violation in page.evaluate(AXE_RUN, AXE_TAGS):
+            if violation["impact"] in ("serious", "critical"):
+                problems.append(f"{where} {width}px: {violation['id']} ({violation['impact']}: {violation['help']}) "
+                                f"at {', '.join(violation['targets'][:8])}")
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
+    try:  # charts follow a new window size on the next animation frames
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {REFLOW_WIDTH}", timeout=1000)
+    except PlaywrightTimeoutError:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        problems.append(f"{where} {REFLOW_WIDTH}px: scrolls sideways ({scroll_width}px wide); wider: "
+                        f"{', '.join(page.evaluate(WIDER_THAN_WINDOW))}")
+    return problems
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.id)
+def test_page_has_no_serious_accessibility_violations(crawl_site, tabs, visit: Visit, language):
+    site, ids = crawl_site
+    if visit.role:
+        site.set_language(visit.role, language)
+    page = tabs(visit.role, language)
+    response = page.goto(site.url + visit.path(ids))
+    if visit.then:
+        response = visit.then(page)
+    where = f"{visit.id} [{language}] {urlsplit(page.url).path}"
+
+    assert response.status == visit.status or (visit.then and response.status == 422), where
+    assert endpoint_of(site, response) == visit.endpoint, where
+    assert page.locator("html").get_attribute("lang") == language, f"{where}: not in {language}"
+    problems = page_problems(page, where)
+
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_find_what_a_user_would_meet(browser):
+    """A page with an unlabelled field, low contrast and a wide box fails every check of the crawl."""
+    context = new_context(browser)
+    page = context.new_page()
+    page.set_content('<html lang="da"><head><title>t</title></head><body><main><h1>Prøve</h1>'
+                     '<input type="text"><p style="color:#bbb">Lys tekst</p><div style="width:400px">bred</div>'
+                     '</main></body></html>')
+    page.add_script_tag(path=str(AXE))
+    problems = page_problems(page, "test")
+    context.close()
+
+    assert any("1280px: label (critical" in p for p in problems), problems
+    assert any("375px: color-contrast (serious" in p for p in problems), problems
+    assert any("320px: scrolls sideways" in p and "div" in p for p in problems), problems
+
+
+FORM_ERRORS = [visit for visit in VISITS if visit.name.endswith(("-errors", "-nothing-chosen"))]
+# The text of the message beside a field, without its screen-reader prefix ("Error:").
+MESSAGE = """(message) => Array.from(message.childNodes)
+  .filter(node => !(node.classList && node.classList.contains('sr-only')))
+  .map(node => node.textContent).join('').trim()"""
+
+
+@pytest.mark.parametrize("visit", FORM_ERRORS, ids=lambda visit: visit.id)
+def test_a_form_sent_empty_or_wrong_shows_an_error_summary_and_messages_beside_the_fields(crawl_site, tabs,
+                                                                                          visit: Visit):
+    site, ids = crawl_site
+    if visit.role:
+        site.set_language(visit.role, "da")
+    page = tabs(visit.role, "da")
+    page.goto(site.url + visit.path(ids))
+    visit.then(page)
+
+    summary = page.locator("main .alert-error[role=alert]")
+    expect(summary).to_be_visible()
+    expect(summary.locator("h2")).to_have_text(re.compile(r"Ret følgende|Der er ikke booket noget endnu"))
+    assert summary.locator("li").count() >= 1
+    links = summary.locator("a[href^='#']")
+    if visit.then is not BOOK_NOTHING:  # the pick page's problems are about the whole choice, not one field
+        assert links.count() >= 1, "the summary links to the fields"
+    for link in links.all():
+        target = page.locator(f"[id='{link.get_attribute('href')[1:]}']")
+        expect(target).to_have_count(1)
+        group = target.locator("xpath=ancestor-or-self::*[contains(concat(' ', @class, ' '), ' form-error ')][1]")
+        message = group.locator(".form-error-message").first
+        expect(message).to_be_visible()
+        assert message.evaluate(MESSAGE) in link.inner_text(), "the same message beside the field as in the summary"
