@@ -26,7 +26,6 @@ def register(app: Flask) -> None:
     def demo_data():
         """Create demo job centres, courses, employers, sessions and users (safe to run twice)."""
         if load_demo_data():
-            figures.refresh_figures(now=utcnow())
             db.session.commit()
             click.echo(f"Demo data created. Every demo user's password is {DEMO_PASSWORD!r}.")
         else:

@@ -26,7 +26,7 @@ from matchapp.models import (
     TargetGroup,
     User,
 )
-from matchapp.services import accounts, catalogue, outcomes, sessions
+from matchapp.services import accounts, catalogue, figures, outcomes, sessions
 from matchapp.services.booking import book_slots
 
 DEMO_PASSWORD = "matchapp-demo"
@@ -96,7 +96,8 @@ def _email(name: str) -> str:
 
 
 def load_demo_data() -> bool:
-    """Create the demo organisation and its history; False (and nothing changed) when it is there already."""
+    """Create the demo organisation and its history, with the dashboard's figures; False (and nothing changed) when
+    it is there already."""
     if accounts.find_user("admin@matchapp.example"):
         return False
     now = utcnow()
@@ -143,6 +144,7 @@ def load_demo_data() -> bool:
                 video_url=f"https://meet.example.dk/{cvr}-{day:%Y%m%d}", address=None, booking_closes_hours=2)
             session = sessions.create_session(draft, by=member, now=now)
             sessions.publish_session(session, by=member, now=now)
+    figures.refresh_figures(now=now)  # the dashboard shows the history at once, not after the scheduler's first run
     return True
 
 

@@ -13,6 +13,7 @@ Every site here is its own database, copied from one demo database:
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sqlite3
 import threading
@@ -37,7 +38,9 @@ from matchapp.models import User
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Where the story tests save their screenshots: instance/screenshots (not committed), or the README's own copies
+# with MATCHAPP_SCREENSHOT_DIR=docs/screenshots.
+SCREENSHOTS = ROOT / os.environ.get("MATCHAPP_SCREENSHOT_DIR", "instance/screenshots")
 
 CANDIDATE = "kandidat@matchapp.example"
 EMPLOYER = "mette@hotel-norreport.example"
@@ -179,7 +182,7 @@ def mailed_link(page: Page, site: Site, email: str, path: str) -> str:
 
 
 def screenshot(page: Page, name: str, top: str = "h1") -> None:
-    """Save the page for the README (docs/screenshots/<name>.png): the window, scrolled to `top`, to stay small."""
+    """Save the page as <name>.png in SCREENSHOTS: the window, scrolled to `top`, to stay small."""
     page.locator(top).first.evaluate("element => element.scrollIntoView({block: 'start'})")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")

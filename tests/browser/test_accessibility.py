@@ -158,6 +158,7 @@ VISITS = [
     Visit(None, "password-reset-errors", "auth.password_reset", lambda i: f"/password/{i.password_token}",
           submit(OWN_FORM)),
     Visit(None, "not-found", "404", lambda i: "/no-such-page", status=404),
+    Visit(None, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
     Visit(None, "sign-in-first", "auth.login", lambda i: "/candidate/meetings"),
     # The candidate.
     Visit(CANDIDATE, "find", "candidate.find", lambda i: "/candidate/"),
@@ -169,6 +170,7 @@ VISITS = [
     Visit(CANDIDATE, "profile-saved", "candidate.profile", lambda i: "/candidate/profile",
           submit(OWN_FORM, {"textarea": "Jeg er god til Excel og til at tale med gæster."})),
     Visit(CANDIDATE, "not-found", "404", lambda i: "/candidate/no-such-page", status=404),
+    Visit(CANDIDATE, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
     Visit(CANDIDATE, "forbidden", "403", lambda i: "/employer/", status=403),
     # The employer.
     Visit(EMPLOYER, "sessions", "employer.dashboard", lambda i: "/employer/"),
@@ -206,6 +208,10 @@ VISITS = [
     Visit(CONSULTANT, "follow-up", "consultant.run_follow_up",
           lambda i: f"/consultant/runs/{i.follow_up_run}/follow-up"),
     Visit(CONSULTANT, "dashboard", "consultant.dashboard", lambda i: "/consultant/dashboard"),
+    Visit(CONSULTANT, "dashboard-course", "consultant.dashboard", lambda i: "/consultant/dashboard?course_id=1"),
+    Visit(CONSULTANT, "dashboard-errors", "consultant.dashboard", lambda i: "/consultant/dashboard",
+          submit("main form.dashboard-filter", {"input[name=period_from]": "2026-06-01",
+                                                "input[name=period_to]": "2026-05-01"}), status=422),
     Visit(CONSULTANT, "not-found", "404", lambda i: "/consultant/candidates/999999", status=404),
     # The admin.
     Visit(ADMIN, "dashboard", "admin.dashboard", lambda i: "/admin/"),
