@@ -281,8 +281,9 @@ def test_plan_for_me_preselects_times_that_do_not_overlap_and_books_nothing(clie
     response = client.post("/candidate/", data={"action": "plan", "session": [str(s.id) for s in sessions]})
 
     assert response.status_code == 200
-    assert danish("We have chosen %(count)d times that do not overlap. Check them and press \"Book the chosen "
-                  "times\".", count=3) in alerts(response.text)
+    assert danish("We have chosen %(num)d time. Check it and press \"Book the chosen times\".",
+                  "We have chosen %(num)d times that do not overlap. Check them and press \"Book the chosen times\".",
+                  num=3) in alerts(response.text)
     chosen = own_form(response.text).checked("slot-")
     assert set(chosen) == {f"slot-{s.id}" for s in sessions}
     slots = sorted((db.session.get(Slot, int(v)) for v in chosen.values()), key=lambda s: s.starts_at)
@@ -414,7 +415,8 @@ def test_employer_cancels_the_whole_session_and_every_candidate_is_told(client, 
     response = client.post(cancel.action, data={**cancel.hidden(), "reason": "Stillingen er besat"},
                            follow_redirects=True)
 
-    assert danish("The session is cancelled. %(count)d candidates have been told.", count=2) in alerts(response.text)
+    assert danish("The session is cancelled. %(num)d candidate has been told.",
+                  "The session is cancelled. %(num)d candidates have been told.", num=2) in alerts(response.text)
     assert db.session.get(InterviewSession, session.id).status == SessionStatus.CANCELLED
     assert {s.status for s in db.session.get(InterviewSession, session.id).slots} == {SlotStatus.CANCELLED}
     assert count(Booking, Booking.status == BookingStatus.CONFIRMED) == 0

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from matchapp.extensions import db
@@ -55,8 +56,9 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
             return pick_page(candidate, problems=[_("Tick the sessions you want us to plan.")], status=422)
         slots, left_out = booking_service.auto_plan(candidate, session_ids, now=utcnow())
         if slots:
-            flash(_("We have chosen %(count)d times that do not overlap. Check them and press \"Book the chosen "
-                    "times\".", count=len(slots)), "info")
+            flash(ngettext("We have chosen %(num)d time. Check it and press \"Book the chosen times\".",
+                           "We have chosen %(num)d times that do not overlap. Check them and press \"Book the "
+                           "chosen times\".", len(slots)), "info")
         return pick_page(candidate, chosen=[s.id for s in slots], planned_out=left_out,
                          problems=[_("No free time fits for this session.")] if left_out and not slots else [])
     chosen = chosen_slot_ids(request.form)

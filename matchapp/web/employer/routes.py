@@ -148,7 +148,8 @@ def session_cancel(session_id: int):
             flash(str(error.message), "error")
         else:
             db.session.commit()
-            flash(_("The session is cancelled. %(count)d candidates have been told.", count=count), "success")
+            flash(ngettext("The session is cancelled. %(num)d candidate has been told.",
+                           "The session is cancelled. %(num)d candidates have been told.", count), "success")
     return redirect(url_for("employer.session", session_id=session.id))
 
 
