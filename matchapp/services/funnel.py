@@ -100,18 +100,18 @@ def _run_conditions(f: FunnelFilter) -> list[ColumnElement]:
     return conditions
 
 
-def _session_conditions(f: FunnelFilter, figures: FromClause) -> list[ColumnElement]:
+def _session_conditions(f: FunnelFilter, per_session: FromClause) -> list[ColumnElement]:
     """Sessions (of a table of per-session figures) held in the period, aimed at the chosen course (or the chosen
     run's course)."""
     conditions = []
     if f.period_from is not None:
-        conditions.append(figures.c.local_date >= f.period_from)
+        conditions.append(per_session.c.local_date >= f.period_from)
     if f.period_to is not None:
-        conditions.append(figures.c.local_date <= f.period_to)
+        conditions.append(per_session.c.local_date <= f.period_to)
     if f.course_id is not None or f.course_run_id is not None:
         courses = select(CourseRun.course_id).where(CourseRun.id == f.course_run_id) if f.course_run_id is not None \
             else select(Course.id).where(Course.id == f.course_id)
-        conditions.append(figures.c.session_id.in_(
+        conditions.append(per_session.c.session_id.in_(
             select(session_course.c.session_id).where(session_course.c.course_id.in_(courses))))
     return conditions
 
@@ -228,10 +228,10 @@ def employer_table(f: FunnelFilter) -> Table:
         .where(*_session_conditions(f, sessions))
         .group_by(Employer.id, Employer.name))}
     bookings, mine = _bookings(f)
-    figures = ("booked", "recorded", "candidate_no_show", "employer_no_show", "hired")
-    counts = {(employer_id, group): dict(zip(figures, values, strict=True))
+    sums = ("booked", "recorded", "candidate_no_show", "employer_no_show", "hired")
+    counts = {(employer_id, group): dict(zip(sums, values, strict=True))
               for employer_id, group, *values in db.session.execute(
-        select(bookings.c.employer_id, bookings.c.target_group, *(func.sum(bookings.c[name]) for name in figures))
+        select(bookings.c.employer_id, bookings.c.target_group, *(func.sum(bookings.c[name]) for name in sums))
         .where(*_session_conditions(f, bookings), *mine)
         .group_by(bookings.c.employer_id, bookings.c.target_group))}
     table = Table("employers", _l("Employers: sessions, bookings, no-shows and hires"), [
