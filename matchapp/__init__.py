@@ -6,9 +6,11 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchapp.config import load_config
 from matchapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from matchapp.logs import install_log_redaction
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("da", "en")
@@ -16,15 +18,21 @@ LANGUAGES = ("da", "en")
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages and commands."""
+    install_log_redaction()  # first, so that nothing is logged unredacted; the scheduler's process runs this too
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Only the trusted proxies' X-Forwarded-* entries count: the client's address (rate limits) and https.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_security_headers(app)
     return app
 
 
@@ -41,9 +49,9 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from matchapp import models
     from matchapp.database import configure_sqlite
     from matchapp.jinja import register_filters
+    from matchapp.web.login_sessions import init_login_sessions  # imports the models, which db needs to know
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -56,10 +64,7 @@ def register_extensions(app: Flask) -> None:
     # Flask-Login's own message is English only; flash ours, in the page's language.
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.localize_callback = str
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    init_login_sessions(app)  # server-side sessions that can be ended; idle and absolute timeouts
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -70,7 +75,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from matchapp.web import admin, auth, calendar, candidate, consultant, employer, main
+    from matchapp.web.inputs import register_input_guards
 
+    register_input_guards(app)  # first: the blueprints' <int:...> rules take its bounded converter
     for module in (main, auth, candidate, employer, consultant, admin, calendar):
         app.register_blueprint(module.bp)
 
@@ -78,8 +85,14 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from matchapp.web.main import render_error
 
-    for code in (400, 403, 404, 405, 409, 429, 500):
+    for code in (400, 403, 404, 405, 409, 413, 429, 500, 503):
         app.register_error_handler(code, render_error)
+
+
+def register_security_headers(app: Flask) -> None:
+    from matchapp.web.headers import register_security_headers as register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

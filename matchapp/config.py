@@ -23,7 +23,9 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _env("SECRET_KEY") or _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error's text (logged for a 500 or by a scheduler job) shows the SQL but not
+        # the bound values, which are names, e-mail addresses, pitches, tokens and password hashes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "MAIL_SENDER": _env("MAIL_SENDER", "matchapp@kk.dk"),
@@ -40,16 +42,29 @@ def load_config(instance_path: str) -> dict:
         "MAIL_GIVE_UP_HOURS": _env_int("MAIL_GIVE_UP_HOURS", 6),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+        # memory:// counts in each process: several workers or hosts need a shared Redis (redis://host:6379/0).
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several apps or test runs can share one Redis; each counts under its own prefix.
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "matchapp"),
+        # Redis unreachable: each worker counts in its own memory until it is back, rather than answering 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # How many reverse proxies in front of the app add X-Forwarded-For/-Proto/-Host; 0 = the socket's address.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        **session_cookie(_env("BASE_URL", "http://127.0.0.1:5000"), _env("SECURE_COOKIES", "0") == "1"),
         # Booking rules (DESIGN.md): all configurable, defaults from the design.
         "BOOKING_GAP_MINUTES": _env_int("BOOKING_GAP_MINUTES", 5),
         "CANCEL_CUTOFF_HOURS": _env_int("CANCEL_CUTOFF_HOURS", 2),
         "DAILY_BOOKING_CAP": _env_int("DAILY_BOOKING_CAP", 6),
         "SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 10),
         "PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
+        # A signed-in session ends after this long without a request (idle) or since sign-in (absolute); shorter
+        # for staff (consultants, admins), who see many citizens' data.
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
+        "STAFF_SESSION_IDLE_MINUTES": _env_int("STAFF_SESSION_IDLE_MINUTES", 30),
+        "STAFF_SESSION_MAX_HOURS": _env_int("STAFF_SESSION_MAX_HOURS", 8),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
         # The scheduler: reminders this many minutes before a meeting (24 h and 1 h), and how often jobs look.
         "REMINDER_MINUTES": sorted((int(m) for m in _env("REMINDER_MINUTES", "1440,60").split(",")), reverse=True),
@@ -58,6 +73,16 @@ def load_config(instance_path: str) -> dict:
         "SCHEDULER_NUDGE_SECONDS": _env_int("SCHEDULER_NUDGE_SECONDS", 300),
         "SCHEDULER_FIGURES_SECONDS": _env_int("SCHEDULER_FIGURES_SECONDS", 300),
     }
+
+
+def session_cookie(base_url: str, secure: bool) -> dict:
+    """Secure whenever the site is served over https (or MATCHAPP_SECURE_COOKIES=1 says so), and then named with
+    the `__Host-` prefix: browsers keep such a cookie only from https, for the whole site (Path=/) and for this host
+    alone (no Domain), so neither a plain-http page nor a sibling subdomain can set or replace it."""
+    if secure or base_url.startswith("https://"):
+        return {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_NAME": "__Host-session", "SESSION_COOKIE_PATH": "/",
+                "SESSION_COOKIE_DOMAIN": None}
+    return {"SESSION_COOKIE_SECURE": False}
 
 
 def _instance_secret(instance_path: str) -> str:

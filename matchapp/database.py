@@ -51,5 +51,10 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if in_read_only_request() else "BEGIN IMMEDIATE")
+
+
+def in_read_only_request() -> bool:
+    """Whether this is a GET (HEAD, OPTIONS) request, whose transaction only reads (and on SQLite is deferred, so
+    a write in it could fail at once with "database is locked"; see configure_sqlite)."""
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")

@@ -117,6 +117,7 @@ def load_demo_data() -> bool:
         member = accounts.register_employer(accounts.EmployerRegistration(
             organisation=organisation, cvr=cvr, address=address, name=contact, email=email, phone=None,
             password=DEMO_PASSWORD), now=founded)
+        member.active = True  # they followed the e-mailed link that finishes a registration long ago
         accounts.approve_employer(member.employer, by=consultant, now=founded)
         members.append(member)
     _load_history(courses, consultant, members, today=today, rng=random.Random(5))

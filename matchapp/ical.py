@@ -1,6 +1,7 @@
 """Calendar invites (RFC 5545 / iTIP) for bookings, and personal calendar feeds, built with icalendar."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -15,6 +16,21 @@ from matchapp.models import Booking, BookingStatus
 PRODID = "-//Københavns Kommune//matchapp//DA"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+LINE_BREAKS = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line value (SUMMARY, LOCATION, the calendar's and people's names): its line breaks as spaces.
+
+    A title typed with a line break must not break the file: icalendar escapes line breaks in TEXT values, but not in
+    every property (X-WR-CALNAME), and calendar clients show a summary on one line anyway.
+    """
+    return LINE_BREAKS.sub(" ", text).strip()
+
+
+def _uri(link: str) -> str:
+    """A link without tabs and line breaks, which URL parsers (WHATWG) drop and icalendar refuses in a URI."""
+    return re.sub(r"[\t\r\n]", "", link)
 
 
 def _calendar(method: str | None) -> Calendar:
@@ -40,29 +56,30 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
     event.add("created", booking.created_at)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    event.add("summary", _("Job conversation: %(job)s at %(employer)s", job=session.title,
-                           employer=session.employer.name))
-    place = meeting_place(session)
+    title, employer = one_line(session.title), one_line(session.employer.name)
+    event.add("summary", _("Job conversation: %(job)s at %(employer)s", job=title, employer=employer))
+    place = one_line(meeting_place(session))
     # Calendar clients make a join button of a bare link in LOCATION; an address goes there as it is.
-    event.add("location", session.address if session.mode == "onsite" else (session.video_url or place))
+    event.add("location", one_line(session.address or "") if session.mode == "onsite"
+              else (_uri(session.video_url) if session.video_url else place))
     if session.video_url:
-        event.add("url", session.video_url)
+        event.add("url", _uri(session.video_url))
     # Clients show DTSTART in their own zone; the text names the Danish time so that nobody is in doubt.
     lines = [
         _("Time: %(start)s–%(end)s (Danish time)", start=formats.moment(slot.starts_at),
           end=formats.clock(slot.ends_at)),
-        _("Job: %(job)s", job=session.title),
-        _("Employer: %(employer)s", employer=session.employer.name),
-        _("Candidate: %(name)s", name=booking.candidate.user.name),
+        _("Job: %(job)s", job=title),
+        _("Employer: %(employer)s", employer=employer),
+        _("Candidate: %(name)s", name=one_line(booking.candidate.user.name)),
         place,
     ]
     if cancelled and booking.cancel_reason:
         lines.append(_("Reason: %(reason)s", reason=booking.cancel_reason))
     event.add("description", "\n".join(lines))
-    organizer = vCalAddress.new(sender, cn=session.employer.name)
+    organizer = vCalAddress.new(sender, cn=employer)
     event.add("organizer", organizer)
     for person in (booking.candidate.user, session.created_by):
-        event.add("attendee", vCalAddress.new(person.email, cn=person.name, role="REQ-PARTICIPANT",
+        event.add("attendee", vCalAddress.new(person.email, cn=one_line(person.name), role="REQ-PARTICIPANT",
                                               partstat="NEEDS-ACTION", rsvp=True, cutype="INDIVIDUAL"))
     if not cancelled:
         alarm = Alarm()
@@ -86,7 +103,7 @@ def booking_invite(booking: Booking, method: str, *, now: datetime) -> str:
 def calendar_feed(bookings: Iterable[Booking], *, now: datetime, name: str) -> str:
     """A subscribable calendar of meetings; cancelled ones stay, marked cancelled, for 30 days."""
     calendar = _calendar(None)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", one_line(name))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for booking in bookings:
         cancelled = booking.status == BookingStatus.CANCELLED

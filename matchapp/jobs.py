@@ -16,7 +16,7 @@ from flask import Flask
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.services import figures, nudges, reminders
+from matchapp.services import figures, nudges, reminders, user_sessions
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def refresh_figures() -> None:
     db.session.commit()
 
 
+def remove_expired_sessions() -> None:
+    """Delete signed-in sessions that have expired (they already sign nobody in)."""
+    user_sessions.remove_expired_sessions(now=utcnow())
+    db.session.commit()
+
+
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
     """Wrap a job: its own app context, a rollback and a log line (the error's kind only, no personal data) when
     it fails; the next run tries again."""
@@ -85,7 +91,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="deliver_outbox", name="deliver_outbox", next_run_time=utcnow())
     scheduler.add_job(run_in_app(app, queue_reminders), "interval", seconds=config["SCHEDULER_REMINDER_SECONDS"],
                       id="queue_reminders", name="queue_reminders", next_run_time=utcnow())
-    for job in (queue_outcome_nudges, queue_follow_up_requests):
+    for job in (queue_outcome_nudges, queue_follow_up_requests, remove_expired_sessions):
         scheduler.add_job(run_in_app(app, job), "interval", seconds=config["SCHEDULER_NUDGE_SECONDS"],
                           id=job.__name__, name=job.__name__, next_run_time=utcnow())
     scheduler.add_job(run_in_app(app, refresh_figures), "interval", seconds=config["SCHEDULER_FIGURES_SECONDS"],

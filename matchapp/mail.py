@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 
 from matchapp import ical
 from matchapp.extensions import db
+from matchapp.logs import redact
 from matchapp.models import Booking, OutboxMessage, OutboxStatus, User
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ SUBJECTS = {
     "password_link": _l("Choose a password for matchapp"),
     "candidate_welcome": _l("Welcome to matchapp"),
     "staff_welcome": _l("Your matchapp account"),
+    "registration_confirm": _l("Confirm your registration in matchapp"),
+    "registration_known": _l("You already have an account in matchapp"),
+    "registration_cvr_taken": _l("Your registration in matchapp"),
     "employer_approved": _l("Your organisation can now publish interview sessions"),
     "booking_confirmed": _l("Job conversation booked"),
     "booking_made_for_you": _l("Your consultant booked a job conversation for you"),
@@ -178,10 +182,23 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
     return report
 
 
+def _describe(error: Exception) -> str:
+    """The error and the server's answer for the admins' mailbox and the log, without the addresses it often quotes
+    ("550 5.1.1 <anna@example.dk>: Recipient address rejected")."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = error.recipients.values()
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answers = [(error.smtp_code, error.smtp_error)]
+    else:
+        answers = [(None, str(error))]
+    text = "; ".join(f"{code or ''} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}".strip()
+                     for code, answer in answers)
+    return f"{type(error).__name__}: {redact(text)}"[:300]
+
+
 def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime, report: DeliveryReport) -> None:
     message.attempts += 1
-    code = getattr(error, "smtp_code", None)
-    message.last_error = f"{type(error).__name__}{f' {code}' if code else ''}"  # never the text: it may hold an address
+    message.last_error = _describe(error)
     message.claimed_until = None
     retry_at = now + _retry_wait(message.attempts)
     if retry_at > message.give_up_at:

@@ -171,6 +171,7 @@ class Factory:
         member = accounts.register_employer(accounts.EmployerRegistration(
             organisation=name or f"Firma {n} ApS", cvr=cvr, address="Vej 1, 2300 København S",
             name=f"Chef {n}", email=f"chef{n}@example.dk", phone=None, password=PASSWORD), now=utcnow())
+        member.active = True  # as if they had followed the e-mailed link that finishes a registration
         if approved:
             accounts.approve_employer(member.employer, by=None, now=utcnow())
         db.session.commit()

@@ -61,14 +61,18 @@ def test_an_invalid_cvr_is_shown_beside_the_cvr_field_and_nothing_is_stored(clie
     assert signed_in_as(client) is None
 
 
-def test_a_cvr_registered_already_is_shown_beside_the_cvr_field(client, make):
+def test_a_cvr_registered_already_is_told_by_email_so_the_page_says_nothing_about_anyone(client, make):
     taken = db.session.get(Employer, make.employer().employer_id).cvr
+    users = count(User)
 
     response = client.post("/register", data=registration(cvr=f"{taken[:4]} {taken[4:]}"))
 
-    assert field_error(response.text, "cvr") == danish(
-        "This CVR number is registered already. Ask a colleague to add you.")
-    assert count(Employer) == 1
+    assert response.status_code == 200
+    assert danish("Check your e-mail") in text(response.text)
+    assert (count(Employer), count(User)) == (1, users)
+    message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert (message.recipient, message.subject) == (registration()["email"], danish("Your registration in matchapp"))
+    assert danish("This CVR number is registered already. Ask a colleague to add you.") in message.body_text
 
 
 def test_employer_registers_and_publishes_once_a_consultant_has_approved_the_organisation(client, auth, make):
@@ -76,12 +80,17 @@ def test_employer_registers_and_publishes_once_a_consultant_has_approved_the_org
 
     response = client.post("/register", data=registration(cvr="12 34 56 74"))
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/employer/"
+    assert response.status_code == 200
+    assert danish("Check your e-mail") in text(response.text)
     organisation = db.session.scalar(select(Employer))
     assert (organisation.name, organisation.cvr, organisation.approved_at) == ("Hotel Nørreport A/S", "12345674", None)
     member = db.session.scalar(select(User).where(User.employer_id == organisation.id))
     assert member.email == "mette@hotel-norreport.example"
+    assert signed_in_as(client) is None, "not until the address is confirmed"
+    link = emailed_link(member, "Confirm your registration in matchapp")
+    assert client.get(link).status_code == 200
+    assert signed_in_as(client) is None, "opening the link (a mail scanner may) does not sign in"
+    assert client.post(link).headers["Location"] == "/employer/"
     assert client.get("/employer/").status_code == 200, "the new member is signed in"
     draft = client.post("/employer/sessions/new", data={
         "title": "Receptionist", "local_date": (utcnow() + timedelta(days=2)).date().isoformat(),
@@ -220,6 +229,10 @@ def _logout(make, client):
     return FormCase(make.employer(), "/employer/", "/logout", {}, lambda: signed_in_as(client))
 
 
+def _logout_everywhere(make, client):
+    return FormCase(make.employer(), "/employer/", "/logout/everywhere", {}, lambda: signed_in_as(client))
+
+
 def _link_request(make, client):
     candidate = make.candidate()
     return FormCase(None, "/link", None, {"email": candidate.user.email}, lambda: count(OutboxMessage))
@@ -250,7 +263,8 @@ def _register(make, client):
     return FormCase(None, "/register", None, registration(), lambda: count(Employer))
 
 
-FORMS = {"login": _login, "logout": _logout, "link-request": _link_request, "link-sign-in": _link_sign_in,
+FORMS = {"login": _login, "logout": _logout, "logout-everywhere": _logout_everywhere, "link-request": _link_request,
+         "link-sign-in": _link_sign_in,
          "password-forgot": _password_forgot, "password-reset": _password_reset, "register": _register}
 
 

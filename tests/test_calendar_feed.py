@@ -193,7 +193,7 @@ def test_a_candidates_feed_lists_their_own_meetings_and_no_one_elses(app, client
     token = get_address(client, auth, candidate.user)
 
     assert meetings_in(app, token) == {booking.uid: "CONFIRMED" for booking in mine}
-    assert feed(app, token).headers["Cache-Control"] == "private, max-age=300"
+    assert feed(app, token).headers["Cache-Control"] == "no-store"  # personal data: kept by no cache on the way
 
 
 def test_an_employers_feed_lists_every_meeting_of_their_organisation(app, client, auth, make):

@@ -161,8 +161,31 @@ def booking_download(make, client, auth) -> Document:
     return Document(response.get_data(as_text=True), None, [Meeting.of(booking)])
 
 
+LINE_BROKEN_TITLE = "Kok\r\npå Nørrebro\rog\nAmager"
+ONE_LINE_TITLE = "Kok på Nørrebro og Amager"
+
+
+def meetings_with_line_breaks(make) -> tuple[Candidate, Booking, Booking]:
+    """A video meeting and an on-site meeting whose title, link and address were typed with line breaks."""
+    candidate = a_candidate(make)
+    video = make.session(title=LINE_BROKEN_TITLE, start=time(10))
+    video.video_url = "https://meet.example.dk/\r\nkok"
+    onsite = make.session(title=LINE_BROKEN_TITLE, start=time(13), end=time(14))
+    onsite.mode, onsite.video_url, onsite.address = MeetingMode.ONSITE, None, "Nørrebrogade 1\r\n2200 København N"
+    db.session.commit()
+    return candidate, book(candidate, video), book(candidate, onsite)
+
+
+def line_breaks_download(make, client, auth) -> Document:
+    candidate, booking, _ = meetings_with_line_breaks(make)
+    auth.login(candidate.user)
+    response = client.get(f"/calendar/bookings/{booking.id}.ics")
+    assert response.status_code == 200
+    return Document(response.get_data(as_text=True), None, [Meeting.of(booking)])
+
+
 DOCUMENTS = [booking_request, candidate_cancels, employer_cancels_session, spring_forward_day, fall_back_day,
-             personal_feed, booking_download]
+             personal_feed, booking_download, line_breaks_download]
 
 
 @pytest.fixture(params=DOCUMENTS, ids=[build.__name__ for build in DOCUMENTS])
@@ -318,3 +341,37 @@ def test_icaljs_puts_the_meetings_on_the_days_the_clocks_change_at_nine_danish_t
 
     assert spring["events"][0]["start"] == "2026-03-29T07:00:00.000Z"
     assert autumn["events"][0]["start"] == "2026-10-25T08:00:00.000Z"
+
+
+# --- Line breaks typed into a title, a link or an address -------------------------------------------------------------
+
+def test_a_title_link_and_address_typed_with_line_breaks_read_back_on_one_line_in_every_calendar_file(
+        make, client, auth):
+    candidate, video, onsite = meetings_with_line_breaks(make)
+    booking_service.cancel_booking(onsite, reason="Jeg er syg.\r\nUndskyld.", by=candidate.user, now=utcnow())
+    db.session.commit()
+    auth.login(candidate.user)
+    client.post("/calendar/token")
+    db.session.refresh(candidate.user)
+    files = {"invite": invite_to(candidate.user, "REQUEST"), "cancellation": invite_to(candidate.user, "CANCEL"),
+             "download": client.get(f"/calendar/bookings/{video.id}.ics").get_data(as_text=True),
+             "feed": client.get(f"/calendar/feed/{candidate.user.calendar_token}.ics").get_data(as_text=True)}
+    places = {video.uid: "https://meet.example.dk/kok", onsite.uid: "Nørrebrogade 1 2200 København N"}
+
+    for name, text in files.items():
+        assert "\n" not in text.replace("\r\n", ""), name
+        assert "\r" not in text.replace("\r\n", ""), name
+        events = {str(event["UID"]): event for event in Calendar.from_ical(text).walk("VEVENT")}
+        vevents = {vevent.uid.value: vevent for vevent in vobject.readOne(text, validate=True).vevent_list}
+        assert events, name
+        assert events.keys() == vevents.keys(), name
+        for uid, event in events.items():
+            assert ONE_LINE_TITLE in str(event["SUMMARY"]), name
+            assert "\n" not in str(event["SUMMARY"]), name
+            assert vevents[uid].summary.value == str(event["SUMMARY"]), name
+            assert str(event["LOCATION"]) == vevents[uid].location.value == places[uid], name
+    assert str(Calendar.from_ical(files["download"])["X-WR-CALNAME"]) == ONE_LINE_TITLE
+    assert str(Calendar.from_ical(files["download"]).walk("VEVENT")[0]["URL"]) == places[video.uid]
+    # A longer text keeps its line breaks, escaped as RFC 5545 says, and reads back as lines.
+    [cancelled] = Calendar.from_ical(files["cancellation"]).walk("VEVENT")
+    assert "Jeg er syg.\nUndskyld." in str(cancelled["DESCRIPTION"])

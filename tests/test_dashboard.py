@@ -351,3 +351,27 @@ def test_the_scheduler_refreshes_the_figures_every_five_minutes(app):
     job = jobs.build_scheduler(app).get_job("refresh_figures")
 
     assert job.trigger.interval == timedelta(minutes=5)
+
+
+# Names a spreadsheet would run as formulas (OWASP "CSV Injection"): a link out, a sum, arithmetic.
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-2+3"]
+
+
+def test_names_that_look_like_formulas_reach_every_csv_file_as_text(client, auth, make):
+    Cohort(make, course=FORMULAS[0], employers=(FORMULAS[1], FORMULAS[2]))
+    Cohort(make, place="Nørrebro", course=FORMULAS[3], employers=(FORMULAS[3], "Vagtselskabet ApS"))
+    auth.login(make.admin())
+    names = {"funnel": [FORMULAS[0], FORMULAS[3]], "demand": [FORMULAS[0], FORMULAS[3]],
+             "employers": FORMULAS[1:], "months": []}
+
+    for table, flavour in [(table, flavour) for table in EXPECTED for flavour in ("excel", "plain")]:
+        rows = download(client, table, flavour)
+        cells = [cell for row in rows for cell in row]
+
+        assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == [], (table, flavour)
+        assert {f"'{name}" for name in names[table]} <= set(cells), (table, flavour)
+        figures = [cell for row in rows[1:] for cell in row[2:]]
+        assert figures
+        assert all(re.fullmatch(r"\d+([.,]\d+)?|", cell) for cell in figures), "figures stay numbers"
+    raw = client.get("/consultant/dashboard/funnel.csv", query_string={"format": "plain"}).text
+    assert '"\'=HYPERLINK(""http://x"",""y"")"' in raw, "the quote is inside the quoted cell"

@@ -82,11 +82,14 @@ def test_a_language_chosen_before_signing_in_becomes_the_users(client, make):
 
 def test_an_employer_who_registers_in_english_gets_english(client):
     switch(client, "/register", "en")
+    get(client, "/register")  # the switch leads back to the form, in English
     client.post("/register", data=registration())
 
     user = db.session.scalar(select(User).where(User.email == "mette@hotel-norreport.example"))
     assert user is not None, "registered"
     assert user.language == "en"
+    assert db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.recipient == user.email)) == (
+        "Confirm your registration in matchapp"), "the e-mail that finishes the registration is in English too"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/logout",

@@ -23,7 +23,7 @@ from matchapp.models.outcome import (
     Result,
 )
 from matchapp.models.session import InterviewSession, MeetingMode, SessionStatus, Slot, SlotStatus
-from matchapp.models.user import Candidate, Role, TargetGroup, User, UserToken
+from matchapp.models.user import Candidate, Role, TargetGroup, User, UserSession, UserToken
 
 __all__ = [
     "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
@@ -31,5 +31,5 @@ __all__ = [
     "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
-    "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserToken",
+    "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserSession", "UserToken",
 ]

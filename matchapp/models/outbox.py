@@ -35,6 +35,6 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     give_up_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(String(300))  # the error's kind and code, never an address
+    last_error: Mapped[str | None] = mapped_column(String(300))  # the error and the server's answer, never an address
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

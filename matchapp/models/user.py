@@ -52,9 +52,16 @@ class User(UserMixin, db.Model):
     employer: Mapped[Employer | None] = relationship(foreign_keys=[employer_id])
     candidate: Mapped[Candidate | None] = relationship(back_populates="user", foreign_keys="Candidate.user_id")
 
+    # The random key of the signed-in session this user was loaded through (not stored: only its hash is, in
+    # UserSession). Flask-Login keeps it in the cookie instead of the user's id (LoginManager.id_attribute).
+    session_key = None
+
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_session_key(self) -> str | None:
+        return self.session_key
 
 
 class Candidate(db.Model):
@@ -86,5 +93,22 @@ class UserToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: ended by signing out, a password reset, a deactivation, or when idle or too old.
+
+    Only the SHA-256 of the session's random key is stored; the key itself is in the browser's signed cookie.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,11 +16,13 @@ from sqlalchemy import func, select, update
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.models import Candidate, Employer, Jobcenter, Role, TargetGroup, User, UserToken
-from matchapp.services import audit
+from matchapp.services import audit, user_sessions
 from matchapp.services.errors import MatchappError
+from matchapp.services.passwords import check_password
 
 SIGN_IN = "sign_in"
 PASSWORD = "password"
+ACTIVATE = "activate"  # the link that confirms a new employer's e-mail address and signs them in
 
 
 def _hasher() -> PasswordHasher:
@@ -33,6 +36,13 @@ def _hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """An argon2id hash of a password."""
     return _hasher().hash(password)
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    # Made once per cost setting: verifying against it costs what verifying a real user's hash costs.
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism).hash(
+        secrets.token_urlsafe(16))
 
 
 def normalise_email(email: str) -> str:
@@ -52,12 +62,15 @@ def authenticate(email: str, password: str) -> User:
     """
     user = find_user(email)
     hasher = _hasher()
+    usable = user is not None and user.active and bool(user.password_hash)
+    # Exactly one verification in every branch, so that the time taken does not tell whether the address is known.
+    stored = user.password_hash if usable else _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     try:
-        if user is None or not user.password_hash or not user.active:
-            hasher.verify(hasher.hash("timing"), "not it")  # same work as a real check
-        hasher.verify(user.password_hash, password)
+        hasher.verify(stored, password)
     except (VerificationError, InvalidHashError) as exc:
         raise MatchappError(_l("Wrong e-mail address or password.")) from exc
+    if not usable:  # only reached if someone guessed the dummy's random password
+        raise MatchappError(_l("Wrong e-mail address or password."))
     return user
 
 
@@ -65,8 +78,17 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _use_up_tokens(user: User, purpose: str, *, now: datetime) -> None:
+    """Mark the user's open links of this purpose as used, so that only the newest (or none) works."""
+    db.session.execute(update(UserToken)
+                       .where(UserToken.user_id == user.id, UserToken.purpose == purpose, UserToken.used_at.is_(None))
+                       .values(used_at=now))
+
+
 def issue_token(user: User, purpose: str, *, minutes: int, now: datetime) -> str:
-    """Store a new single-use token for the user and return it (only its hash is kept)."""
+    """Store a new single-use token for the user and return it (only its hash is kept); older unused links of the
+    same purpose stop working."""
+    _use_up_tokens(user, purpose, now=now)
     raw = secrets.token_urlsafe(32)
     db.session.add(UserToken(user_id=user.id, purpose=purpose, token_hash=_token_hash(raw),
                              created_at=now, expires_at=now + timedelta(minutes=minutes)))
@@ -89,7 +111,7 @@ def consume_token(raw: str, purpose: str, *, now: datetime) -> User:
     if used is None:
         raise MatchappError(_l("The link has expired or has already been used. Ask for a new one."))
     user = db.session.get(User, used)
-    if not user.active:
+    if not user.active and purpose != ACTIVATE:  # an activation link is how a new member becomes active
         raise MatchappError(_l("The link has expired or has already been used. Ask for a new one."))
     return user
 
@@ -117,12 +139,15 @@ def send_password_link(email: str, *, now: datetime) -> None:
 
 
 def reset_password(raw: str, password: str, *, now: datetime) -> User:
-    """Set a new password through a password link.
+    """Set a new password through a password link; any other open password link of the user stops working.
 
-    :raises MatchappError: the link is unknown, used or expired.
+    :raises MatchappError: the link is unknown, used or expired, or the password is weak (field "password").
     """
     user = consume_token(raw, PASSWORD, now=now)
+    check_password(password, email=user.email)
+    _use_up_tokens(user, PASSWORD, now=now)
     user.password_hash = hash_password(password)
+    user_sessions.end_all_sessions(user)  # a cookie copied before the reset no longer signs anyone in
     audit.record(user, "password_reset", user, now=now)
     return user
 
@@ -165,7 +190,9 @@ def create_candidate(data: CandidateData, *, created_by: User, now: datetime) ->
 
 
 def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:
-    """Save the short pitch employers see."""
+    """Save the short pitch employers see (audited only when it changed)."""
+    if candidate.pitch == pitch.strip():
+        return
     candidate.pitch = pitch.strip()
     audit.record(candidate.user, "pitch_updated", candidate, now=now)
 
@@ -191,25 +218,75 @@ class EmployerRegistration:
     email: str
     phone: str | None
     password: str
+    language: str = "da"  # the language the form was filled in: the member's pages and e-mails
 
 
-def register_employer(data: EmployerRegistration, *, now: datetime) -> User:
-    """Create an organisation awaiting approval and its first member.
+ACTIVATION_MINUTES = 3 * 24 * 60
 
-    :raises MatchappError: the CVR number is invalid or registered already, or the e-mail is taken.
+
+def _awaits_activation(user: User) -> bool:
+    """A member who registered but has not yet followed the e-mailed link: their newest one is still open (a member
+    deactivated after confirming has none open)."""
+    if user.active:
+        return False
+    return bool(db.session.scalar(select(func.count()).select_from(UserToken).where(
+        UserToken.user_id == user.id, UserToken.purpose == ACTIVATE, UserToken.used_at.is_(None))))
+
+
+def _send_activation_link(user: User, *, now: datetime) -> None:
+    raw = issue_token(user, ACTIVATE, minutes=ACTIVATION_MINUTES, now=now)
+    mail.queue(user, "registration_confirm", now=now, link=mail.external_url("auth.register_confirm", token=raw))
+
+
+def register_employer(data: EmployerRegistration, *, now: datetime) -> User | None:
+    """Create an organisation awaiting approval and its first member, who becomes active through an e-mailed link.
+
+    Every registration that passes the form's checks answers the same way, "check your e-mail": an address that has
+    an account already creates nothing and its owner is told by e-mail, and so is a registrant whose CVR number is
+    registered already. Otherwise the page, or a second try with the same CVR number, would tell who has an account
+    (for a candidate: that they are a job-centre client). Returns the new, not yet active member, or None.
+
+    :raises MatchappError: the CVR number is invalid, or the password is weak.
     """
     cvr = data.cvr.replace(" ", "")
     if not cvr_is_valid(cvr):
         raise MatchappError(_l("Enter a valid CVR number: 8 digits."), field="cvr")
+    email = normalise_email(data.email)
+    check_password(data.password, email=email)
+    password_hash = hash_password(data.password)  # in every branch: the time taken must not tell them apart
+    existing = find_user(email)
+    if existing is not None and _awaits_activation(existing) and existing.employer and existing.employer.cvr == cvr:
+        # The same person again, who lost the first e-mail: a new link (the old one stops working).
+        _send_activation_link(existing, now=now)
+        return None
+    if existing is not None:
+        mail.queue(existing, "registration_known", now=now, sign_in=mail.external_url("auth.login"),
+                   forgot=mail.external_url("auth.password_forgot"))
+        return None
     if db.session.scalar(select(func.count()).select_from(Employer).where(Employer.cvr == cvr)):
-        raise MatchappError(_l("This CVR number is registered already. Ask a colleague to add you."), field="cvr")
-    email = _claim_email(data.email)
+        # Not saved: a User only to address the e-mail to someone who has no account.
+        registrant = User(email=email, name=data.name.strip(), language=data.language)
+        mail.queue(registrant, "registration_cvr_taken", now=now, cvr=cvr)
+        return None
     employer = Employer(name=data.organisation.strip(), cvr=cvr, address=data.address.strip(), created_at=now)
     user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.EMPLOYER,
-                employer=employer, password_hash=hash_password(data.password), created_at=now)
+                employer=employer, password_hash=password_hash, language=data.language, active=False,
+                created_at=now)
     db.session.add(user)
     db.session.flush()
     audit.record(user, "employer_registered", employer, now=now)
+    _send_activation_link(user, now=now)
+    return user
+
+
+def confirm_registration(raw: str, *, now: datetime) -> User:
+    """Activate a new employer member through the e-mailed link (the link proves the address is theirs).
+
+    :raises MatchappError: the link is unknown, used or expired.
+    """
+    user = consume_token(raw, ACTIVATE, now=now)
+    user.active = True
+    audit.record(user, "employer_confirmed", user, now=now)
     return user
 
 
@@ -246,3 +323,14 @@ def new_calendar_token(user: User, *, now: datetime) -> str:
     user.calendar_token = secrets.token_urlsafe(32)
     audit.record(user, "calendar_token_renewed", user, now=now)
     return user.calendar_token
+
+
+def deactivate_user(user: User, *, by: User, now: datetime) -> None:
+    """Stop a user from signing in: every session of theirs ends now, and links and passwords are refused."""
+    if not user.active:
+        return
+    user.active = False
+    user_sessions.end_all_sessions(user)
+    db.session.execute(update(UserToken).where(UserToken.user_id == user.id, UserToken.used_at.is_(None))
+                       .values(used_at=now))  # no link of theirs (sign-in, password, confirmation) works now
+    audit.record(by, "user_deactivated", user, now=now)

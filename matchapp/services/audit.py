@@ -8,7 +8,9 @@ from matchapp.models import AuditEvent, User
 
 
 def record(actor: User | None, action: str, obj, *, now: datetime) -> None:
-    """Add an audit event: actor, action and object type and id only, never personal data."""
+    """Add an audit event: actor, action and object type and id only, never personal data (obj may be None, as
+    for a failed sign-in with an unknown address)."""
     db.session.add(AuditEvent(actor_id=actor.id if actor else None, action=action,
-                              object_type=type(obj).__name__, object_id=getattr(obj, "id", None),
+                              object_type=type(obj).__name__ if obj is not None else "",
+                              object_id=getattr(obj, "id", None),
                               created_at=now))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchapp.extensions import db
 from matchapp.models import Candidate, Course, CourseRun, Enrollment, Jobcenter, User
@@ -14,9 +15,19 @@ from matchapp.services.errors import MatchappError
 
 def _unique_name(model, name: str) -> str:
     name = name.strip()
-    if db.session.scalar(select(func.count()).select_from(model).where(func.lower(model.name) == name.lower())):
+    # Compared in Python: SQLite's lower() leaves Æ, Ø and Å as they are. Job centres and courses are a short list.
+    if name.casefold() in {taken.casefold() for taken in db.session.scalars(select(model.name))}:
         raise MatchappError(_l("The name is in use already."), field="name")
     return name
+
+
+def _add_named(row) -> None:
+    """Add a row with a unique name; a name taken meanwhile (two admins at once) is the same clear refusal."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as error:
+        raise MatchappError(_l("The name is in use already."), field="name") from error
 
 
 def create_jobcenter(name: str, *, by: User, now: datetime) -> Jobcenter:
@@ -25,8 +36,7 @@ def create_jobcenter(name: str, *, by: User, now: datetime) -> Jobcenter:
     :raises MatchappError: the name is in use.
     """
     jobcenter = Jobcenter(name=_unique_name(Jobcenter, name))
-    db.session.add(jobcenter)
-    db.session.flush()
+    _add_named(jobcenter)
     audit.record(by, "jobcenter_created", jobcenter, now=now)
     return jobcenter
 
@@ -37,8 +47,7 @@ def create_course(name: str, description: str, *, by: User, now: datetime) -> Co
     :raises MatchappError: the name is in use.
     """
     course = Course(name=_unique_name(Course, name), description=description.strip())
-    db.session.add(course)
-    db.session.flush()
+    _add_named(course)
     audit.record(by, "course_created", course, now=now)
     return course
 

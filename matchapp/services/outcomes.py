@@ -112,7 +112,7 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
     if errors:
         raise OutcomeErrors(errors)
     existing = outcomes_by_booking(list(bookings))
-    saved = 0
+    saved = changed = 0
     for entry in entries:
         if entry.attendance is None:
             continue
@@ -126,11 +126,14 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
         outcome.start_date = entry.start_date if hired else None
         outcome.hours_per_week = entry.hours_per_week if hired else None
         outcome.note = entry.note.strip()
-        outcome.updated_at = now
+        if entry.booking_id not in existing or db.session.is_modified(outcome):
+            outcome.updated_at = now
+            changed += 1
         db.session.add(outcome)
         saved += 1
     db.session.flush()
-    audit.record(by, "outcomes_recorded", session, now=now)
+    if changed:  # saving the same answers again is not an event
+        audit.record(by, "outcomes_recorded", session, now=now)
     return saved
 
 
@@ -148,10 +151,12 @@ def record_candidate_feedback(booking: Booking, *, happened: bool, next_step: Ne
         raise MatchappError(_l("This meeting was cancelled."))
     if booking.slot.starts_at > now:
         raise MatchappError(_l("You can say how the meeting went once it has begun."))
-    feedback = db.session.scalar(select(CandidateFeedback).where(CandidateFeedback.booking_id == booking.id)) \
-        or CandidateFeedback(booking_id=booking.id)
+    recorded = db.session.scalar(select(CandidateFeedback).where(CandidateFeedback.booking_id == booking.id))
+    feedback = recorded or CandidateFeedback(booking_id=booking.id)
     feedback.happened = happened
     feedback.next_step = next_step if happened else None
+    if recorded is not None and not db.session.is_modified(feedback):
+        return feedback  # the same answer again: nothing to record
     feedback.recorded_at = now
     db.session.add(feedback)
     db.session.flush()
@@ -270,5 +275,6 @@ def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, 
             status, "consultant", by.id, now)
         db.session.add(follow_up)
     db.session.flush()
-    audit.record(by, "follow_ups_recorded", run, now=now)
+    if changed:
+        audit.record(by, "follow_ups_recorded", run, now=now)
     return len(changed)

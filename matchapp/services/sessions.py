@@ -1,7 +1,7 @@
 """Interview sessions: planning slots on the local wall clock, publishing, cancelling."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -95,6 +95,23 @@ def _apply(session: InterviewSession, draft: SessionDraft, planned: list[Planned
                      for p in planned]
 
 
+def _as_saved(draft: SessionDraft) -> SessionDraft:
+    """The draft as _apply stores it: courses in order, only the meeting type's own place."""
+    return replace(draft, course_ids=sorted(set(draft.course_ids)),
+                   video_url=draft.video_url if draft.mode == MeetingMode.VIDEO else None,
+                   address=draft.address if draft.mode == MeetingMode.ONSITE else None)
+
+
+def _draft_of(session: InterviewSession) -> SessionDraft:
+    """The draft a session was saved from."""
+    return SessionDraft(
+        title=session.title, description=session.description, course_ids=sorted(c.id for c in session.courses),
+        local_date=session.local_date, start_time=session.start_time, end_time=session.end_time,
+        slot_minutes=session.slot_minutes, break_minutes=session.break_minutes, interviewers=session.interviewers,
+        mode=session.mode, video_url=session.video_url, address=session.address,
+        booking_closes_hours=session.booking_closes_hours)
+
+
 def create_session(draft: SessionDraft, *, by: User, now: datetime) -> InterviewSession:
     """Create a draft session with its slots.
 
@@ -117,6 +134,8 @@ def update_draft(session: InterviewSession, draft: SessionDraft, *, by: User, no
     """
     if session.status != SessionStatus.DRAFT:
         raise Conflict(_l("Only a draft can be changed."))
+    if _as_saved(draft) == _draft_of(session):
+        return  # saved again unchanged: nothing to plan anew, nothing to audit
     planned = _check_draft(draft, now=now)
     session.slots.clear()
     db.session.flush()

@@ -15,6 +15,7 @@ from matchapp.services import booking as booking_service
 from matchapp.services.errors import SelectionError
 from matchapp.web.access import get_or_404
 from matchapp.web.forms_common import ActionForm
+from matchapp.web.inputs import page_number, parse_id
 
 PICK_PREFIX = "slot-"
 
@@ -23,8 +24,9 @@ def chosen_slot_ids(form) -> list[int]:
     """The slot ids picked on the page, one per session (fields named slot-<session id>)."""
     ids = []
     for name, value in form.items():
-        if name.startswith(PICK_PREFIX) and value.isdigit():
-            ids.append(int(value))
+        slot_id = parse_id(value) if name.startswith(PICK_PREFIX) else None
+        if slot_id is not None:
+            ids.append(slot_id)
     return ids
 
 
@@ -32,7 +34,7 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
               planned_out: list[int] = ()):
     """Render the upcoming sessions the candidate can book, by day, with their free times."""
     now = utcnow()
-    page = db.paginate(booking_service.sessions_to_offer_query(candidate, now=now), per_page=20)
+    page = db.paginate(booking_service.sessions_to_offer_query(candidate, now=now), page=page_number(), per_page=20)
     shown = page.items
     free = booking_service.free_slots(shown, now=now)
     offers = []
@@ -51,7 +53,7 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
 def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
     """Book the picked slots, or plan them ("auto-plan"), and answer with what happened."""
     if request.form.get("action") == "plan":
-        session_ids = [int(v) for v in request.form.getlist("session") if v.isdigit()]
+        session_ids = [i for i in map(parse_id, request.form.getlist("session")) if i is not None]
         if not session_ids:
             return pick_page(candidate, problems=[_("Tick the sessions you want us to plan.")], status=422)
         slots, left_out = booking_service.auto_plan(candidate, session_ids, now=utcnow())

@@ -1,12 +1,40 @@
 """Form pieces shared by several areas."""
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField
+from wtforms import DateField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from matchapp.web.inputs import parse_id
+
+# The dates the app takes: far enough back for a course run's history, and forward for any plan; a date outside
+# (year 1, 9999-12-31 23:30) would overflow when the app adds hours or days to it.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # ASCII digits, well within the database's integer range
+
+
+def one_line(value):
+    """A field filter for one-line text: line breaks and tabs become spaces, as a browser's text box does (a line
+    break in a title would split an e-mail header or an invite's line)."""
+    return re.sub(r"[\r\n\t]+", " ", value) if isinstance(value, str) else value
+
+
+class AppForm(FlaskForm):
+    """The base of the app's forms: every one-line text field (not a text area, not a password) gets `one_line`."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, (TextAreaField, PasswordField)):
+                options["filters"] = [one_line, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -30,16 +58,29 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Enter a date, like 1.9.2026.")) from error
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(_l("Enter a date between the years 2000 and 2099."))
 
 
 class WholeNumberField(IntegerField):
-    """A whole number; other input becomes empty, so that the field's range check explains it in our words."""
+    """A whole number in ASCII digits; other input (also "²" or 2^63) becomes empty, so that the field's range check
+    explains it in our words."""
 
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
+        if valuelist:
+            text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
+            self.data = int(text) if WHOLE_NUMBER.fullmatch(text) else None
+
+
+def as_id(value) -> int:
+    """A select's or checkbox's value as an id (`coerce=as_id`): ASCII digits in the database's range, else invalid."""
+    if isinstance(value, int):
+        return value
+    number = parse_id(value)
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
 def strip(value: str | None) -> str | None:
@@ -66,8 +107,14 @@ def phone_field() -> StringField:
                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class BookingCancelForm(AppForm):
+    """Cancelling a meeting: the reason is optional, and short (it goes into e-mails)."""
+
+    reason = StringField(_l("Reason"), validators=[Length(max=300, message=_l("Write at most 300 characters."))])
 
 
 def show_error(form: FlaskForm, error) -> None:

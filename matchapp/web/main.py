@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import text
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError
 from wtforms import HiddenField, SelectField
 
 from matchapp import LANGUAGES
 from matchapp.extensions import db, limiter
 from matchapp.models import Role
 from matchapp.services import accounts
+from matchapp.web import outage
+from matchapp.web.forms_common import AppForm
+from matchapp.web.inputs import page_to_return_to
 
 bp = Blueprint("main", __name__)
 
@@ -34,23 +34,11 @@ def index():
     return render_template("main/index.html")
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     """The language switch in every page's header: the language, and the page to go back to."""
 
     language = SelectField(choices=LANGUAGES)
     next = HiddenField()
-
-
-def page_to_return_to(path: str | None) -> str:
-    """A path on this site that answers GET, else the front page: never another site."""
-    parts = urlsplit(path or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
-        return url_for("main.index")
-    try:
-        current_app.url_map.bind("localhost").match(parts.path, method="GET")
-    except (NotFound, MethodNotAllowed):
-        return url_for("main.index")
-    return path
 
 
 @bp.post("/language")
@@ -78,7 +66,7 @@ def accessibility():
 @limiter.exempt
 def healthz():
     try:
-        db.session.execute(text("SELECT 1"))
+        outage.check_database_writable()  # a database that answers but refuses writes is not healthy either
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
@@ -90,15 +78,20 @@ ERROR_TEXTS = {
     404: (_l("Page not found"), _l("The page does not exist, or it has been removed.")),
     405: (_l("Not allowed"), _l("This page cannot be used like that.")),
     409: (_l("Conflict"), _l("This cannot be done in the current state. Reload the page and try again.")),
+    413: (_l("Too much data"), _l("What was sent is too large. Shorten the text and try again.")),
     429: (_l("Too many attempts"), _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An error occurred on our side. Please try again later.")),
+    503: (_l("matchapp is not available right now"), _l("We are working on it. Please try again in a little while.")),
 }
 
 
 def render_error(error: Exception):
     """An error page in the site layout, with the status code kept."""
     code = error.code if isinstance(error, HTTPException) else InternalServerError.code
-    if code >= 500:
+    if outage.is_database_outage(error):
+        code = 503
+        outage.show_as_visitor()
+    elif code >= 500:
         db.session.rollback()
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return render_template("errors/error.html", code=code, title=title, message=message), code

@@ -174,9 +174,8 @@ def sign_in(page: Page, site: Site, email: str, password: str = DEMO_PASSWORD) -
 def mailed_link(page: Page, site: Site, email: str, path: str) -> str:
     """The newest link to `path` e-mailed to this address, read on the admin's mailbox page (the outbox)."""
     page.goto(f"{site.url}/admin/mailbox")
-    message = page.locator("details").filter(has_text=email).first
-    message.locator("summary").click()
-    match = re.search(rf"{re.escape(site.url)}{re.escape(path)}\S+", message.locator("pre").inner_text())
+    page.locator("main li").filter(has_text=email).first.locator("a").click()  # one page per message
+    match = re.search(rf"{re.escape(site.url)}{re.escape(path)}\S+", page.locator("main pre").inner_text())
     assert match, f"no link to {path} in the newest e-mail to {email}"
     return match.group(0)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from browser.live import (
     ADMIN,
@@ -31,7 +31,7 @@ from browser.live import (
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Booking, CourseRun, InterviewSession, SessionStatus
+from matchapp.models import Booking, CourseRun, InterviewSession, OutboxMessage, SessionStatus
 from matchapp.services import accounts, sessions
 from matchapp.services.booking import book_slots, free_slots
 
@@ -60,6 +60,8 @@ class Ids:
     follow_up_run: int  # a course run whose 60-day follow-up is due
     sign_in_token: str  # a sign-in link e-mailed to a candidate
     password_token: str  # a password link e-mailed to an employer
+    registration_token: str  # the link that finishes a new employer's registration
+    mail_message: int  # the outbox message with that link
 
 
 def prepare(site: Site) -> Ids:
@@ -86,10 +88,19 @@ def prepare(site: Site) -> Ids:
         run = db.session.scalars(select(CourseRun).where(CourseRun.ends_on <= today - timedelta(days=60))
                                  .order_by(CourseRun.ends_on.desc())).first()
         sign_in_user = accounts.find_user("lone@matchapp.example")
+        # A registration not yet finished (it waits among the employers the consultant approves).
+        pending = accounts.register_employer(accounts.EmployerRegistration(
+            organisation="Bageriet Lune ApS", cvr=next(str(n) for n in range(41000000, 41000100)
+                                                       if accounts.cvr_is_valid(str(n))),
+            address="Bagervej 2, 2300 København S", name="Lise Bager", email="bageriet@matchapp.example", phone=None,
+            password="surdej rugbrød ovn morgen"), now=now)
+        registration_token = accounts.issue_token(pending, accounts.ACTIVATE, minutes=600, now=now)
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
                   sign_in_token=accounts.issue_token(sign_in_user, accounts.SIGN_IN, minutes=600, now=now),
-                  password_token=accounts.issue_token(mette, accounts.PASSWORD, minutes=600, now=now))
+                  password_token=accounts.issue_token(mette, accounts.PASSWORD, minutes=600, now=now),
+                  registration_token=registration_token,
+                  mail_message=db.session.scalar(select(func.max(OutboxMessage.id))))
         db.session.commit()
     return ids
 
@@ -157,6 +168,7 @@ VISITS = [
     Visit(None, "password-reset", "auth.password_reset", lambda i: f"/password/{i.password_token}"),
     Visit(None, "password-reset-errors", "auth.password_reset", lambda i: f"/password/{i.password_token}",
           submit(OWN_FORM)),
+    Visit(None, "register-confirm", "auth.register_confirm", lambda i: f"/register/confirm/{i.registration_token}"),
     Visit(None, "not-found", "404", lambda i: "/no-such-page", status=404),
     Visit(None, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
     Visit(None, "sign-in-first", "auth.login", lambda i: "/candidate/meetings"),
@@ -223,6 +235,7 @@ VISITS = [
     Visit(ADMIN, "consultant-errors", "admin.consultant_new", lambda i: "/admin/",
           submit("main form[action$=consultants]")),
     Visit(ADMIN, "mailbox", "admin.mailbox", lambda i: "/admin/mailbox"),
+    Visit(ADMIN, "mailbox-message", "admin.mailbox_message", lambda i: f"/admin/mailbox/{i.mail_message}"),
     Visit(ADMIN, "candidates", "consultant.candidates", lambda i: "/consultant/"),
     Visit(ADMIN, "candidate", "consultant.candidate", lambda i: f"/consultant/candidates/{i.candidate}"),
     Visit(ADMIN, "dashboard-funnel", "consultant.dashboard", lambda i: "/consultant/dashboard"),
@@ -260,8 +273,29 @@ def signed_in(browser: Browser, crawl_site) -> dict[str | None, dict]:
     return states
 
 
+# Chromium reports a Content-Security-Policy violation in the console ("Refused to …"); the page's
+# securitypolicyviolation event is reported there too, so that none goes unnoticed.
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`,
+  `at ${e.sourceFile}:${e.lineNumber}`));"""
+CSP_MESSAGE = re.compile(r"Content Security Policy|CSP violation")
+
+
+def csp_reports(page: Page) -> list[str]:
+    """The Content-Security-Policy violations on this tab from now on, as its console reports them."""
+    reports: list[str] = []
+    page.on("console", lambda message: reports.append(message.text) if CSP_MESSAGE.search(message.text) else None)
+    return reports
+
+
 @pytest.fixture(scope="module")
-def tabs(browser: Browser, signed_in) -> Iterator[Callable[[str | None, str], Page]]:
+def csp_violations() -> dict[Page, list[str]]:
+    """Each crawl tab's CSP violations, emptied by the test that uses the tab."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Browser, signed_in, csp_violations) -> Iterator[Callable[[str | None, str], Page]]:
     """One browser tab per role and language, kept for the crawl (so that styles and axe load from the cache)."""
     opened: dict[tuple[str | None, str], Page] = {}
 
@@ -269,7 +303,9 @@ def tabs(browser: Browser, signed_in) -> Iterator[Callable[[str | None, str], Pa
         if (role, language) not in opened:
             context = new_context(browser, language=language, storage_state=signed_in[role])
             context.add_init_script(path=str(AXE))
+            context.add_init_script(CSP_LISTENER)
             opened[role, language] = context.new_page()
+            csp_violations[opened[role, language]] = csp_reports(opened[role, language])
         page = opened[role, language]
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         return page
@@ -315,7 +351,9 @@ def page_problems(page: Page, where: str) -> list[str]:
                                 f"at {', '.join(violation['targets'][:8])}")
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
     try:  # charts follow a new window size on the next animation frames
-        page.wait_for_function(f"document.documentElement.scrollWidth <= {REFLOW_WIDTH}", timeout=1000)
+        # A function, not an expression: Playwright would eval() an expression, which the CSP forbids.
+        page.wait_for_function("(width) => document.documentElement.scrollWidth <= width", arg=REFLOW_WIDTH,
+                               timeout=1000)
     except PlaywrightTimeoutError:
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         problems.append(f"{where} {REFLOW_WIDTH}px: scrolls sideways ({scroll_width}px wide); wider: "
@@ -325,11 +363,12 @@ def page_problems(page: Page, where: str) -> list[str]:
 
 @pytest.mark.parametrize("language", ["da", "en"])
 @pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.id)
-def test_page_has_no_serious_accessibility_violations(crawl_site, tabs, visit: Visit, language):
+def test_page_has_no_serious_accessibility_violations(crawl_site, tabs, csp_violations, visit: Visit, language):
     site, ids = crawl_site
     if visit.role:
         site.set_language(visit.role, language)
     page = tabs(visit.role, language)
+    csp_violations[page].clear()
     response = page.goto(site.url + visit.path(ids))
     if visit.then:
         response = visit.then(page)
@@ -338,7 +377,8 @@ def test_page_has_no_serious_accessibility_violations(crawl_site, tabs, visit: V
     assert response.status == visit.status or (visit.then and response.status == 422), where
     assert endpoint_of(site, response) == visit.endpoint, where
     assert page.locator("html").get_attribute("lang") == language, f"{where}: not in {language}"
-    problems = page_problems(page, where)
+    assert "script-src 'self'" in response.headers["content-security-policy"], where
+    problems = page_problems(page, where) + [f"{where}: {report}" for report in csp_violations[page]]
 
     assert not problems, "\n".join(problems)
 
@@ -357,6 +397,60 @@ def test_the_checks_find_what_a_user_would_meet(browser):
     assert any("1280px: label (critical" in p for p in problems), problems
     assert any("375px: color-contrast (serious" in p for p in problems), problems
     assert any("320px: scrolls sideways" in p and "div" in p for p in problems), problems
+
+
+def test_the_crawl_notices_inline_code_the_content_security_policy_blocks(browser, crawl_site):
+    """A page of the site with an inline script and style attribute, under the site's own headers: both are
+    blocked, and both are reported."""
+    site, _ids = crawl_site
+    context = new_context(browser)
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    reports = csp_reports(page)
+    page.route(f"{site.url}/", lambda route: route.fulfill(response=route.fetch(), body=(
+        '<html lang="da"><head><title>t</title></head><body><p style="color: red">x</p>'
+        '<script>document.title = "ran"</script></body></html>')))
+    page.goto(f"{site.url}/")
+    for _ in range(50):  # the reports reach the console soon after the page has loaded
+        if any("script-src" in r for r in reports) and any("style-src" in r for r in reports):
+            break
+        page.wait_for_timeout(100)
+    title = page.title()
+    context.close()
+
+    assert title == "t", "the inline script ran"
+    assert any("script-src" in report for report in reports), reports
+    assert any("style-src" in report for report in reports), reports
+
+
+HAS_INK = """(canvas) => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
+  .some((value, i) => i % 4 === 3 && value > 0)"""
+
+
+def test_the_pages_scripts_work_under_the_content_security_policy(browser, site):
+    """The dashboard draws its charts (Chart.js, dashboard.js) and the calendar address gets its copy button
+    (app.js), with the CSP on and no violation."""
+    context = new_context(browser)
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    reports = csp_reports(page)
+    sign_in(page, site, CONSULTANT)
+
+    response = page.goto(f"{site.url}/consultant/dashboard")
+    charts = page.locator("[data-chart] canvas")
+    expect(charts.first).to_be_visible()
+    drawn = [chart.evaluate(HAS_INK) for chart in charts.all()]
+    boxes = page.locator("[data-chart]").count()
+    page.goto(f"{site.url}/consultant/")
+    with page.expect_navigation():
+        page.locator("main form[action$='/calendar/token'] button").click()
+    expect(page.locator("[data-copy]")).to_be_visible()
+    context.close()
+
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert len(drawn) == boxes > 0, "every figure table has its chart"
+    assert all(drawn), "a chart is blank"
+    assert reports == []
 
 
 FORM_ERRORS = [visit for visit in VISITS if visit.name.endswith(("-errors", "-nothing-chosen"))]

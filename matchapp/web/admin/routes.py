@@ -13,11 +13,13 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Course, CourseRun, Jobcenter, OutboxMessage, OutboxStatus, Role, User
 from matchapp.services import accounts, catalogue
+from matchapp.services import mailbox as outbox  # the view below is called mailbox
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.admin import bp
 from matchapp.web.admin.forms import ConsultantForm, CourseForm, CourseRunForm, JobcenterForm
 from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.inputs import page_number
 
 
 def forms() -> dict:
@@ -98,13 +100,36 @@ def consultant_new():
         _("The consultant is added and has been e-mailed a link to choose a password."))
 
 
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def user_deactivate(user_id: int):
+    user = get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(409)  # an admin does not lock themselves out
+    accounts.deactivate_user(user, by=current_user, now=utcnow())
+    db.session.commit()
+    flash(_("%(name)s can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("admin.dashboard"))
+
+
 @bp.get("/mailbox")
 @role_required(Role.ADMIN)
 def mailbox():
-    page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()), per_page=20)
+    page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()), page=page_number(), per_page=20)
     dead_count = db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.DEAD))
+    outbox.record_outbox_listed(current_user, now=utcnow())
+    db.session.commit()
     return render_template("admin/mailbox.html", page=page, dead_count=dead_count, smtp=mail.smtp_configured(),
                            form=ActionForm())
+
+
+@bp.get("/mailbox/<int:message_id>")
+@role_required(Role.ADMIN)
+def mailbox_message(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    body = outbox.read_message(message, admin=current_user, now=utcnow())
+    db.session.commit()
+    return render_template("admin/mailbox_message.html", message=message, body=body, smtp=mail.smtp_configured())
 
 
 @bp.post("/mailbox/<int:message_id>/send-again")

@@ -4,35 +4,39 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from matchapp import LANGUAGES
-from matchapp.extensions import db, limiter
+from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.services import accounts
+from matchapp.services import accounts, user_sessions
 from matchapp.services.errors import MatchappError
-from matchapp.web.auth import bp
+from matchapp.web.auth import bp, limits
 from matchapp.web.auth.forms import EmailForm, EmployerRegistrationForm, LoginForm, PasswordResetForm
 from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.login_sessions import sign_out, sign_out_everywhere, start_signed_in_session
 
 
-def sign_in(user) -> None:
-    """Sign the user in; a language chosen with the language switch before signing in becomes theirs."""
+def sign_in(user, *, action: str = "signed_in") -> None:
+    """Sign the user in (a new session, audited as `action`); a language chosen with the language switch before
+    signing in becomes theirs."""
     chosen = session.get("language")
     if chosen in LANGUAGES and chosen != user.language:
         accounts.change_language(user, chosen)
         db.session.commit()
-    login_user(user)
+    start_signed_in_session(user, action=action)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limits.limited(limits.SIGN_IN)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except MatchappError as error:
+            user_sessions.record_failed_sign_in(accounts.find_user(form.email.data), now=utcnow())
+            db.session.commit()
             form.password.errors = [str(error.message)]
         else:
             sign_in(user)
@@ -42,13 +46,21 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    if current_user.is_authenticated:
+        sign_out_everywhere()
+    flash(_("You are signed out on all your devices."), "success")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/link", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
+@limits.limited(limits.LINK_REQUEST)
 def link_request():
     form = EmailForm()
     if form.validate_on_submit():
@@ -59,6 +71,7 @@ def link_request():
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])
+@limits.limited(limits.LINK_USE, account_key=limits.link_token)
 def link_sign_in(token: str):
     # The link only shows a button: mail scanners that open links must not use it up.
     form = ActionForm()
@@ -70,13 +83,13 @@ def link_sign_in(token: str):
             flash(str(error.message), "error")
             return redirect(url_for("auth.link_request"))
         db.session.commit()
-        sign_in(user)
+        sign_in(user, action="signed_in_with_link")
         return redirect(url_for("main.index"))
     return render_template("auth/link_sign_in.html", form=form)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
+@limits.limited(limits.PASSWORD_FORGOT)
 def password_forgot():
     form = EmailForm()
     if form.validate_on_submit():
@@ -87,13 +100,17 @@ def password_forgot():
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
+@limits.limited(limits.PASSWORD_RESET, account_key=limits.link_token)
 def password_reset(token: str):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data, now=utcnow())
         except MatchappError as error:
-            db.session.rollback()
+            db.session.rollback()  # the link stays usable for a better password
+            if error.field == "password":
+                show_error(form, error)
+                return render_template("auth/password_reset.html", form=form), 422
             flash(str(error.message), "error")
             return redirect(url_for("auth.password_forgot"))
         db.session.commit()
@@ -103,23 +120,41 @@ def password_reset(token: str):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.limited(limits.REGISTRATION)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
         data = accounts.EmployerRegistration(**{name: form[name].data for name in (
-            "organisation", "cvr", "address", "name", "email", "phone", "password")})
+            "organisation", "cvr", "address", "name", "email", "phone", "password")}, language=str(get_locale()))
         try:
-            user = accounts.register_employer(data, now=utcnow())
+            accounts.register_employer(data, now=utcnow())
         except MatchappError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            accounts.change_language(user, str(get_locale()))  # the language the form was filled in
             db.session.commit()
-            sign_in(user)
-            flash(_("Your organisation is registered. The job centre will approve it soon; "
-                    "until then you can prepare sessions."), "success")
-            return redirect(url_for("employer.dashboard"))
+            # The same page whether the address was new or known (the owner of a known one is told by e-mail).
+            return render_template("auth/register_sent.html", email=data.email)
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limits.limited(limits.LINK_USE, account_key=limits.link_token)
+def register_confirm(token: str):
+    # Like the sign-in link: a button, so that mail scanners opening the link do not use it up.
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.confirm_registration(token, now=utcnow())
+        except MatchappError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("auth.login"))
+        db.session.commit()
+        sign_in(user)
+        flash(_("Your organisation is registered. The job centre will approve it soon; "
+                "until then you can prepare sessions."), "success")
+        return redirect(url_for("employer.dashboard"))
+    return render_template("auth/register_confirm.html", form=form)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
@@ -16,13 +16,14 @@ from matchapp.models import Booking, BookingStatus, Candidate, InterviewSession,
 from matchapp.services import accounts
 from matchapp.web.access import get_or_404
 from matchapp.web.calendar import bp
+from matchapp.web.inputs import page_to_return_to
 
 FEED_DAYS_CANCELLED = 30
 
 
 def _ics(body: str, filename: str) -> Response:
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, max-age=300"})
+    # Not cached anywhere (personal data): matchapp.web.headers answers every download with no-store.
+    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 def meetings_query(user: User):
@@ -72,5 +73,4 @@ def token_new():
     accounts.new_calendar_token(current_user, now=utcnow())
     db.session.commit()
     flash(_("Your calendar address is ready. An earlier address no longer works."), "success")
-    back = request.form.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("main.index"))
+    return redirect(page_to_return_to(request.form.get("next")))

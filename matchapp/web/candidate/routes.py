@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import StringField, TextAreaField
@@ -21,18 +20,15 @@ from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.candidate import bp
+from matchapp.web.forms_common import AppForm, BookingCancelForm
 
 
-class PitchForm(FlaskForm):
+class PitchForm(AppForm):
     pitch = TextAreaField(_l("About me"), validators=[Length(max=500, message=_l("Write at most 500 characters."))],
                           render_kw={"rows": 5})
 
 
-class CancelForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[Length(max=300)])
-
-
-class FeedbackForm(FlaskForm):
+class FeedbackForm(AppForm):
     """One click of the two-click question: "yes" or "no" (did it happen), or a next step."""
 
     answer = StringField(validators=[AnyOf(["yes", "no", *NextStep])])
@@ -87,7 +83,7 @@ def meetings():
     past = [b for b in confirmed if b.slot.ends_at <= now]
     cancelled = [b for b in bookings if b.status != BookingStatus.CONFIRMED]
     return render_template("candidate/meetings.html", upcoming=upcoming, past=past, cancelled=cancelled,
-                           feedback=outcome_service.feedback_by_booking([b.id for b in past]), form=CancelForm(),
+                           feedback=outcome_service.feedback_by_booking([b.id for b in past]), form=BookingCancelForm(),
                            feedback_form=FeedbackForm(), now=now)
 
 
@@ -95,7 +91,7 @@ def meetings():
 @role_required(Role.CANDIDATE)
 def cancel(booking_id: int):
     booking = my_booking(booking_id)
-    form = CancelForm()
+    form = BookingCancelForm()
     if form.validate_on_submit():
         try:
             cancel_booking(booking, reason=form.reason.data, by=current_user, now=utcnow())
@@ -105,6 +101,8 @@ def cancel(booking_id: int):
         else:
             db.session.commit()
             flash(_("The meeting is cancelled. The employer has been told."), "success")
+    else:
+        flash(str(form.reason.errors[0]) if form.reason.errors else _("The meeting could not be cancelled."), "error")
     return redirect(url_for("candidate.meetings"))
 
 

@@ -15,10 +15,12 @@ from matchapp import formats
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
 from matchapp.services import figures, funnel
+from matchapp.spreadsheet import neutralise_formula
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
 from matchapp.web.consultant.forms import DashboardFilterForm
 from matchapp.web.consultant.routes import STAFF
+from matchapp.web.inputs import page_number, parse_id
 
 CSV_FLAVOURS = ("excel", "plain")
 EMPLOYERS_PER_PAGE = 25
@@ -40,7 +42,7 @@ def filter_form() -> DashboardFilterForm:
     form.course_id.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(i, name) for i, name in db.session.execute(select(Course.id, Course.name).order_by(Course.name))]
     runs = []
-    course_id = request.args.get("course_id", type=int)
+    course_id = parse_id(request.args.get("course_id"))
     if course_id is not None:
         run_query = select(CourseRun.id, CourseRun.starts_on, CourseRun.ends_on).where(
             CourseRun.course_id == course_id).order_by(CourseRun.ends_on.desc(), CourseRun.id)
@@ -87,9 +89,12 @@ def chart_data(table: funnel.Table) -> dict:
 
 
 def csv_cell(value, kind: str, flavour: str) -> str:
-    """A figure for a spreadsheet: percentages as numbers of per cent, a decimal comma for Danish Excel."""
+    """A cell for a spreadsheet: text that cannot run as a formula; percentages as numbers of per cent, a decimal
+    comma for Danish Excel."""
     if value is None:
         return ""
+    if kind == "text":
+        return neutralise_formula(str(value))
     if kind in ("percent", "ratio"):
         text = f"{value * 100:.1f}" if kind == "percent" else f"{value:.2f}"
         return text.replace(".", ",") if flavour == "excel" else text
@@ -100,7 +105,7 @@ def table_csv(table: funnel.Table, flavour: str) -> str:
     """The table as CSV: for Danish Excel semicolon separated with a byte order mark, else plain comma separated."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if flavour == "excel" else ",", lineterminator="\r\n")
-    writer.writerow([f"{column.label} (%)" if column.kind == "percent" else str(column.label)
+    writer.writerow([neutralise_formula(f"{column.label} (%)" if column.kind == "percent" else str(column.label))
                      for column in table.columns])
     for row in table.rows:
         writer.writerow([csv_cell(value, column.kind, flavour) for value, column in zip(row, table.columns,
@@ -131,9 +136,7 @@ def dashboard():
     if not form.validate():
         return render_template("consultant/dashboard.html", form=form, tables=None, refreshed_at=refreshed_at), 422
     tables = funnel.dashboard_tables(funnel_filter(form))
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = page_number()
     tables["employers"], has_next = page_of_employers(tables["employers"], page)
     return render_template("consultant/dashboard.html", form=form, tables=tables, refreshed_at=refreshed_at,
                            page=page, has_next=has_next, figure=figure, csv_url=csv_url, chart_data=chart_data)

@@ -2,29 +2,29 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import FieldList, Form, FormField, SelectChoice, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from matchapp.models import EmploymentStatus, TargetGroup
-from matchapp.web.forms_common import DayField, email_field, phone_field, text_field
+from matchapp.web.forms_common import AppForm, DayField, WholeNumberField, as_id, email_field, phone_field, text_field
+from matchapp.web.inputs import MAX_ID
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(AppForm):
     name = text_field(_l("Name"), _l("Enter the candidate's name."))
     email = email_field()
     phone = phone_field()
-    jobcenter_id = SelectField(_l("Job centre"), coerce=int)
+    jobcenter_id = SelectField(_l("Job centre"), coerce=as_id)
     target_group = SelectField(_l("Target group"), choices=[
         SelectChoice(TargetGroup.JOB_READY.value, _l("Job-ready (jobparat)")),
         SelectChoice(TargetGroup.ACTIVITY_READY.value, _l("Activity-ready (aktivitetsparat)"))])
-    consultant_id = SelectField(_l("Responsible consultant"), coerce=int)
+    consultant_id = SelectField(_l("Responsible consultant"), coerce=as_id)
 
 
-class CompletionForm(FlaskForm):
-    course_run_id = SelectField(_l("Course run"), coerce=int)
-    completed_on = DateField(_l("Completed on"), validators=[InputRequired(_l("Enter the date of completion."))])
+class CompletionForm(AppForm):
+    course_run_id = SelectField(_l("Course run"), coerce=as_id)
+    completed_on = DayField(_l("Completed on"), validators=[InputRequired(_l("Enter the date of completion."))])
 
 
 EMPLOYMENT_STATUS_CHOICES = [
@@ -39,12 +39,12 @@ EMPLOYMENT_STATUS_CHOICES = [
 
 
 class FollowUpRowForm(Form):
-    candidate_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    candidate_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
     status = SelectField(_l("Employment status"), choices=EMPLOYMENT_STATUS_CHOICES, validators=[Optional()],
                          invalid_choice_message=_l("Choose one of the options."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(AppForm):
     """The employment status of every completer of a course run, 60 days after the course."""
 
     rows = FieldList(FormField(FollowUpRowForm))
@@ -63,10 +63,10 @@ class FollowUpForm(FlaskForm):
 
 def _optional_id(value) -> int | None:
     """A select's value as an id, or None for "all"."""
-    return int(value) if value not in (None, "", "None") else None
+    return as_id(value) if value not in (None, "", "None") else None
 
 
-class DashboardFilterForm(FlaskForm):
+class DashboardFilterForm(AppForm):
     """The dashboard's filter, sent by GET so that a filtered view can be bookmarked and shared."""
 
     class Meta:

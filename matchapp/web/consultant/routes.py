@@ -36,7 +36,8 @@ from matchapp.web import booking as pick
 from matchapp.web.access import candidate_in_my_jobcenter, course_run_in_my_jobcenter, get_or_404, role_required
 from matchapp.web.consultant import bp, queries
 from matchapp.web.consultant.forms import CandidateForm, CompletionForm, FollowUpForm
-from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.forms_common import ActionForm, BookingCancelForm, show_error
+from matchapp.web.inputs import page_number, search_text
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 
@@ -48,11 +49,11 @@ def candidates():
         selectinload(Candidate.user), selectinload(Candidate.consultant)).order_by(User.name)
     if current_user.role == Role.CONSULTANT:
         query = query.where(Candidate.jobcenter_id == current_user.jobcenter_id)
-    search = request.args.get("q", "").strip()
+    search = search_text()
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
-    page = db.paginate(query, per_page=20)
+    page = db.paginate(query, page=page_number(), per_page=20)
     return render_template("consultant/candidates.html", page=page, search=search)
 
 
@@ -138,6 +139,16 @@ def completion_add(candidate_id: int):
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
 
+@bp.post("/candidates/<int:candidate_id>/deactivate")
+@role_required(*STAFF)
+def candidate_deactivate(candidate_id: int):
+    candidate = candidate_in_my_jobcenter(candidate_id)
+    accounts.deactivate_user(candidate.user, by=current_user, now=utcnow())
+    db.session.commit()
+    flash(_("%(name)s can no longer sign in.", name=candidate.user.name), "success")
+    return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
+
+
 @bp.get("/candidates/<int:candidate_id>/book")
 @role_required(*STAFF)
 def candidate_book(candidate_id: int):
@@ -163,8 +174,12 @@ def candidate_booked(candidate_id: int):
 def booking_cancel(booking_id: int):
     booking = get_or_404(Booking, booking_id)
     candidate = candidate_in_my_jobcenter(booking.candidate_id)
+    form = BookingCancelForm()
+    if not form.validate():
+        flash(str(form.reason.errors[0]) if form.reason.errors else _("The meeting could not be cancelled."), "error")
+        return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
     try:
-        cancel_booking(booking, reason=request.form.get("reason", ""), by=current_user, now=utcnow())
+        cancel_booking(booking, reason=form.reason.data or "", by=current_user, now=utcnow())
     except MatchappError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -177,7 +192,8 @@ def booking_cancel(booking_id: int):
 @bp.get("/employers")
 @role_required(*STAFF)
 def employers():
-    page = db.paginate(select(Employer).order_by(Employer.approved_at.is_not(None), Employer.name), per_page=20)
+    page = db.paginate(select(Employer).order_by(Employer.approved_at.is_not(None), Employer.name), page=page_number(),
+                       per_page=20)
     return render_template("consultant/employers.html", page=page, form=ActionForm())
 
 
@@ -198,7 +214,7 @@ def runs():
         .order_by(CourseRun.ends_on.desc(), Course.name, CourseRun.id)
     if current_user.role == Role.CONSULTANT:
         query = query.where(CourseRun.jobcenter_id == current_user.jobcenter_id)
-    page = db.paginate(query, per_page=20)
+    page = db.paginate(query, page=page_number(), per_page=20)
     counts = queries.follow_up_counts([r.id for r in page.items])
     return render_template("consultant/runs.html", page=page, counts=counts, due_on=outcome_service.follow_up_due_on)
 

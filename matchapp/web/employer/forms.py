@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -22,22 +19,23 @@ from wtforms.widgets import HiddenInput
 from matchapp.models import Attendance, Booking, EmploymentType, MeetingMode, Outcome, Result
 from matchapp.services.outcomes import OutcomeEntry
 from matchapp.services.sessions import SessionDraft
-from matchapp.web.forms_common import DayField, MultiCheckboxField, WholeNumberField, text_field
+from matchapp.web.forms_common import AppForm, DayField, MultiCheckboxField, WholeNumberField, as_id, text_field
+from matchapp.web.inputs import MAX_ID
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     title = text_field(_l("Job title"), _l("Enter the job title."))
     description = TextAreaField(_l("About the job"), validators=[Length(max=2000)], render_kw={"rows": 4})
-    courses = MultiCheckboxField(_l("For participants of these courses"), coerce=int)
-    local_date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
+    courses = MultiCheckboxField(_l("For participants of these courses"), coerce=as_id)
+    local_date = DayField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
     start_time = TimeField(_l("From"), validators=[InputRequired(_l("Enter a start time."))])
     end_time = TimeField(_l("To"), validators=[InputRequired(_l("Enter an end time."))])
-    slot_minutes = IntegerField(_l("Minutes per conversation"), default=10, validators=[
+    slot_minutes = WholeNumberField(_l("Minutes per conversation"), default=10, validators=[
         InputRequired(_l("Enter a number of minutes.")),
         NumberRange(5, 60, _l("Choose between 5 and 60 minutes."))])
-    break_minutes = IntegerField(_l("Break between conversations (minutes)"), default=0, validators=[
+    break_minutes = WholeNumberField(_l("Break between conversations (minutes)"), default=0, validators=[
         InputRequired(_l("Enter a number of minutes, or 0.")), NumberRange(0, 60, _l("Choose between 0 and 60."))])
-    interviewers = IntegerField(_l("Interviewers at the same time"), default=1, validators=[
+    interviewers = WholeNumberField(_l("Interviewers at the same time"), default=1, validators=[
         InputRequired(_l("Enter a number.")), NumberRange(1, 10, _l("Choose between 1 and 10."))])
     mode = SelectField(_l("Meeting type"), validators=[InputRequired()], choices=[
         SelectChoice(MeetingMode.VIDEO.value, _l("Video")), SelectChoice(MeetingMode.PHONE.value, _l("Phone")),
@@ -45,7 +43,7 @@ class SessionForm(FlaskForm):
     video_url = StringField(_l("Video link"), validators=[
         Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    booking_closes_hours = IntegerField(_l("Booking closes (hours before)"), default=2, validators=[
+    booking_closes_hours = WholeNumberField(_l("Booking closes (hours before)"), default=2, validators=[
         InputRequired(_l("Enter a number of hours.")), NumberRange(0, 168, _l("Choose between 0 and 168 hours."))])
 
     def validate_end_time(self, field):
@@ -66,7 +64,7 @@ class SessionForm(FlaskForm):
             address=(self.address.data or "").strip() or None, booking_closes_hours=self.booking_closes_hours.data)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     reason = text_field(_l("Reason (the candidates see it)"), _l("Write a reason for the candidates."), max_length=300)
 
 
@@ -96,7 +94,7 @@ EMPLOYMENT_TYPE_CHOICES = [
 class OutcomeRowForm(Form):
     """One meeting on the outcome page; every answer may be left empty (the service decides what is missing)."""
 
-    booking_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    booking_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
     attendance = RadioField(_l("Did the meeting take place?"), choices=ATTENDANCE_CHOICES, validators=[Optional()],
                             invalid_choice_message=_l("Choose one of the options."))
     result = RadioField(_l("What came of it?"), choices=RESULT_CHOICES, validators=[Optional()],
@@ -117,7 +115,7 @@ class OutcomeRowForm(Form):
             start_date=self.start_date.data, hours_per_week=self.hours_per_week.data, note=self.note.data or "")
 
 
-class OutcomesForm(FlaskForm):
+class OutcomesForm(AppForm):
     """The outcomes of all of a session's meetings, saved with one submit."""
 
     rows = FieldList(FormField(OutcomeRowForm))

@@ -19,6 +19,7 @@ from matchapp.web.access import get_or_404, role_required
 from matchapp.web.employer import bp, queries
 from matchapp.web.employer.forms import CancelForm, OutcomesForm, SessionForm
 from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.inputs import page_number
 
 
 def my_session(session_id: int) -> InterviewSession:
@@ -40,7 +41,7 @@ def session_form(**kwargs) -> SessionForm:
 @role_required(Role.EMPLOYER)
 def dashboard():
     page = db.paginate(select(InterviewSession).where(InterviewSession.employer_id == current_user.employer_id)
-                       .order_by(InterviewSession.starts_at.desc()), per_page=20)
+                       .order_by(InterviewSession.starts_at.desc()), page=page_number(), per_page=20)
     counts = queries.slot_counts([s.id for s in page.items])
     return render_template("employer/dashboard.html", page=page, counts=counts, employer=current_user.employer)
 

@@ -1,0 +1,294 @@
+"""Hostile input, as an attacker or a careless user sends it, against every route of the app for every role.
+
+Hypothesis draws, per route: a role (signed out, candidate, employer, consultant, admin), ids in the URL (the real
+ones of the world below, or huge, negative, non-ASCII ones), a query string and a form body built from the fields
+the app's own pages show (a filled form with some fields made hostile, or hostile fields alone), and the body's
+content type. Whatever it sends, the app answers below 500; a refusal (4xx) is the site's own page and changes no
+row. A new route fails `test_every_route_is_exercised` until this file knows how to fill in its URL.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from urllib.parse import quote, urlencode
+
+import conftest
+import pytest
+from conftest import PASSWORD
+from flask import request, request_finished
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pages import forms
+from sqlalchemy import select, text
+
+from matchapp import create_app
+from matchapp.extensions import db
+from matchapp.localtime import utcnow
+from matchapp.models import OutboxMessage
+from matchapp.services import accounts, catalogue, funnel
+from matchapp.services import booking as booking_service
+
+# Tables that a refused request may still write to: the audit trail (a failed sign-in is audited) and the
+# server-side session rows (the last time a session was seen).
+LOGS = {"audit_event", "user_session"}
+
+HOSTILE_TEXT = [
+    "", " ", "0", "-1", "1.5", "1e9", "2147483647", "2147483648", "9223372036854775807", "9223372036854775808",
+    "99999999999999999999999999", "²", "٣", "１２", "0x10", "9" * 400, "0001-01-01", "9999-12-31", "31.12.9999",
+    "1.1.0001", "2026-02-30", "23:30", "24:00", "-00:01", "\x00", "a\x00b", "\x1b[31m", "\x7f", "\r\nSet-Cookie: x=y",
+    "line\nbreak", "\t", "\u202ereversed", "\ufeff", "😀" * 50, "=HYPERLINK(\"http://evil.example\",\"x\")",
+    "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "//evil.example", "/\\evil.example",
+    "https://evil.example/", "javascript:alert(1)", "%00", "%0d%0a", "x" * 5000, "x" * 100_000,
+]
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE_TEXT),
+    st.text(max_size=40),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(date.isoformat),
+)
+# The edges of each kind of field, for the "everything at its extreme" attack: a date in year 1 or 9999 only
+# overflows with a time near midnight, so the kinds are pushed to their edges together.
+EDGES = {
+    "date": ["0001-01-01", "9999-12-31"],
+    "time": ["00:10", "23:30", "23:59"],
+    "number": ["0", "-1", "2147483647", "2147483648", "9223372036854775808", "²"],
+}
+# What a person types into an empty field of each kind, so that a form as a whole gets past its own checks.
+TYPED = {"date": (date.today() + timedelta(days=1)).isoformat(), "number": "1", "email": "ny@example.dk",
+         "url": "https://meet.example.dk/x", "text": "Tekst", "password": "a long and unusual passphrase 42"}
+HOSTILE_IDS = ["0", "2147483648", "9223372036854775808", "123456789012345678901234567890", "²", "٣", "-1", "1e3",
+               "%00", "1%0a"]
+QUERY_NAMES = ["page", "q", "course_id", "jobcenter_id", "course_run_id", "period_from", "period_to", "format",
+               "next", "language"]
+CONTENT_TYPES = ["form", "multipart", "json", "text"]
+
+# How each URL argument is filled in: names of the world's objects (a real id) or a string strategy.
+ID_ARGUMENTS = {"session_id": "session", "slot_id": "slot", "booking_id": "booking", "candidate_id": "candidate",
+                "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant"}
+STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token"), "table": tuple(funnel.TABLES)}
+
+
+class World:
+    """One of everything, owned by the signed-in users, so that real ids reach the views behind the access checks."""
+
+    def __init__(self, make):
+        now = utcnow()
+        self.consultant = make.consultant()
+        course = make.course()
+        self.candidate_obj = make.candidate(consultant=self.consultant, completed=[course])
+        self.employer = make.employer()
+        session = make.session(self.employer, interviewers=2)
+        make.session(self.employer, day=date.today() + timedelta(days=3), title="Kok")  # still open to the candidate
+        self.admin = make.admin()
+        result = booking_service.book_slots(self.candidate_obj, [session.slots[0].id], by=self.candidate_obj.user,
+                                            now=now)
+        unapproved = make.employer(approved=False)
+        run = catalogue.create_course_run(course, self.consultant.jobcenter, date.today() - timedelta(days=90),
+                                          date.today() - timedelta(days=61), by=None, now=now)
+        self.sign_in_token = accounts.issue_token(self.candidate_obj.user, accounts.SIGN_IN, minutes=60, now=now)
+        self.password_token = accounts.issue_token(self.employer, accounts.PASSWORD, minutes=60, now=now)
+        self.calendar_token = accounts.new_calendar_token(self.employer, now=now)
+        db.session.commit()
+        self.ids = {"session": session.id, "slot": session.slots[3].id, "booking": result.booked[0].id,
+                    "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
+                    "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id}
+        self.users = {"anonymous": None, "candidate": self.candidate_obj.user, "employer": self.employer,
+                      "consultant": self.consultant, "admin": self.admin}
+
+
+def fingerprint() -> str:
+    """A digest of every row of every table but the logs: equal digests, no row changed."""
+    digest = hashlib.sha256()
+    db.session.rollback()
+    for table in db.metadata.sorted_tables:
+        if table.name in LOGS:
+            continue
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        digest.update(repr((table.name, rows)).encode())
+    db.session.rollback()
+    return digest.hexdigest()
+
+
+def routes(app):
+    """Every rule of the app but the static files, with the methods a browser or attacker can send it."""
+    return sorted(((rule.endpoint, rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"),
+                  key=lambda pair: (pair[0], pair[1].rule))
+
+
+def build_path(rule, world: World, draw) -> str:
+    """The rule's URL with each argument a real value of the world or a hostile one."""
+    values = {}
+    for name in rule.arguments:
+        if name in ID_ARGUMENTS:
+            real = world.ids[ID_ARGUMENTS[name]]
+            values[name] = draw(st.one_of(st.just(str(real)), st.just(str(real)), st.sampled_from(HOSTILE_IDS)))
+        elif name in STRING_ARGUMENTS:
+            real = [getattr(world, option, option) for option in STRING_ARGUMENTS[name]]
+            values[name] = quote(draw(st.one_of(st.sampled_from(real), hostile_text.filter(bool))), safe="")
+        else:
+            raise AssertionError(f"{rule.endpoint}: teach test_hostile_input.py how to fill in <{name}>")
+    path = rule.rule
+    for name, value in values.items():
+        for placeholder in (f"<int:{name}>", f"<{name}>", f"<string:{name}>"):
+            path = path.replace(placeholder, value)
+    return path
+
+
+def typed_in(shown) -> tuple[dict[str, str], dict[str, str]]:
+    """A form as shown, with its empty fields typed in as a person would; and each field's kind (its input type)."""
+    filled, kinds, times = shown.filled(), {}, iter(["10:00", "11:00"])
+    for field in shown.inputs:
+        name, kind = field.get("name"), field.get("type", "text")
+        if not name or field["tag"] != "input" or kind in ("hidden", "radio", "checkbox", "submit", "button"):
+            continue
+        kinds[name] = kind = next((k for k in ("url", "email") if k in name), kind)  # a type="text" link field
+        if not filled.get(name):
+            filled[name] = next(times, "12:00") if kind == "time" else TYPED.get(kind, "")
+    return filled, kinds
+
+
+def page_forms(client, app, world: World) -> tuple[dict[tuple[str, str], list[dict]], dict[str, str]]:
+    """The forms the app's pages show each role, typed in: {(endpoint they post to, role): [fields]}, and the kind
+    of each field name."""
+    found: dict[tuple[str, str], list[dict]] = {}
+    kinds: dict[str, str] = {}
+    adapter = app.url_map.bind("localhost")
+    for role, user in world.users.items():
+        sign_in(client, user)
+        for _endpoint, rule in routes(app):
+            if "GET" not in rule.methods or any(a not in ID_ARGUMENTS for a in rule.arguments):
+                continue
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", str(world.ids[ID_ARGUMENTS[name]]))
+            response = client.get(path)
+            if response.status_code != 200 or "html" not in response.mimetype:
+                continue
+            for shown in forms(response.text):
+                action = (shown.action or path).split("?")[0]
+                try:
+                    target, _args = adapter.match(action, method="POST" if shown.method == "post" else "GET")
+                except Exception:  # noqa: BLE001 - a form posting elsewhere is not ours to fill in
+                    continue
+                filled, shown_kinds = typed_in(shown)
+                found.setdefault((target, role), []).append(filled)
+                kinds.update(shown_kinds)
+        client.post("/logout")
+    return found, kinds
+
+
+def sign_in(client, user) -> None:
+    client.post("/logout")
+    if user is not None:
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+
+def send(client, method: str, path: str, query: dict, body: dict, content_type: str):
+    url = f"{path}?{urlencode(query)}" if query else path
+    if method == "GET":
+        return client.get(url)
+    if content_type == "json":
+        return client.post(url, data=json.dumps(body), content_type="application/json")
+    if content_type == "text":
+        return client.post(url, data="\n".join(f"{k}={v}" for k, v in body.items()), content_type="text/plain")
+    if content_type == "multipart":
+        return client.post(url, data=body, content_type="multipart/form-data")
+    return client.post(url, data=body)
+
+
+def assert_answered_well(response, before: str) -> None:
+    assert response.status_code < 500, response.text[:500]
+    if response.status_code >= 400:
+        if response.status_code not in (401,) and response.mimetype == "text/html":
+            assert 'class="skipnav"' in response.text, "a refusal is the site's own page"
+            assert "– matchapp</title>" in response.text
+        assert fingerprint() == before, "a refused request changed a row"
+
+
+def route_ids():
+    """The routes, known before the app exists, so that each is its own test (and a failure names it)."""
+    app = create_app(conftest.test_settings("sqlite://"))
+    return [f"{endpoint} {rule.rule}" for endpoint, rule in routes(app)]
+
+
+@pytest.fixture
+def world(app, make) -> World:
+    return World(make)
+
+
+@pytest.fixture
+def known_forms(app, client, world) -> dict:
+    return page_forms(client, app, world)
+
+
+@pytest.mark.parametrize("route", route_ids())
+def test_no_route_answers_hostile_input_with_an_error_of_ours(app, client, world, known_forms, route):
+    known_forms, kinds = known_forms
+    endpoint, path_rule = route.split(" ", 1)
+    rule = next(r for e, r in routes(app) if e == endpoint and r.rule == path_rule)
+    methods = sorted(m for m in rule.methods if m in ("GET", "POST"))
+    reached = []
+    request_finished.connect(lambda sender, **extra: reached.append(request.url_rule), app, weak=False)
+    names = sorted({name for filled in (f for fs in known_forms.values() for f in fs) for name in filled}
+                   | {"reason", "next", "action", "session", "slot-1", "language", "q"})
+
+    form_roles = sorted(role for target, role in known_forms if target == endpoint)
+    form_method = "POST" if "POST" in methods else "GET"
+
+    @settings(max_examples=60 if form_roles else 10, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def attempt(data):
+        # Mostly the app's own form for this route, typed in by a role that is shown it, with some fields hostile
+        # or with its dates and times at their extremes; else anything from anyone, in any content type.
+        own_form = bool(form_roles) and data.draw(st.integers(0, 3), label="own form") > 0
+        role = data.draw(st.sampled_from(form_roles if own_form else list(world.users)), label="role")
+        method = form_method if own_form else data.draw(st.sampled_from(methods), label="method")
+        path = build_path(rule, world, data.draw)
+        query = {data.draw(st.sampled_from(QUERY_NAMES)): data.draw(hostile_text)
+                 for _ in range(data.draw(st.integers(0, 3)))}
+        body = dict(data.draw(st.sampled_from(known_forms[(endpoint, role)]))) if own_form else {}
+        if own_form and data.draw(st.booleans(), label="dates and times at their extremes"):
+            pushed = {"date", "time"} | ({"number"} if data.draw(st.booleans(), label="numbers too") else set())
+            for kind in sorted(pushed):
+                names_of_kind = [name for name in body if kinds.get(name) == kind]  # in the page's order
+                # Distinct and in order, so that "from" comes before "to" and the form gets past its own checks.
+                edges = data.draw(st.lists(st.sampled_from(EDGES[kind]), min_size=len(names_of_kind),
+                                           max_size=len(names_of_kind),
+                                           unique=len(names_of_kind) <= len(EDGES[kind])).map(sorted))
+                body.update(zip(names_of_kind, edges, strict=True))
+        else:
+            for _ in range(data.draw(st.integers(1, 4))):
+                body[data.draw(st.sampled_from(sorted(body) or names))] = data.draw(hostile_text)
+        content_type = data.draw(st.sampled_from(["form", "form", "multipart"] if own_form else CONTENT_TYPES))
+        if method == "GET":
+            query, body = {**query, **body}, {}
+        sign_in(client, world.users[role])
+        before = fingerprint()
+        response = send(client, method, path, query, body, content_type)
+        assert_answered_well(response, before)
+
+    attempt()
+    assert rule in reached, "no example reached the route"
+
+
+def test_every_route_is_exercised(app):
+    """Every rule has its arguments known to this file, so no route escapes the test above."""
+    for endpoint, rule in routes(app):
+        for name in rule.arguments:
+            assert name in ID_ARGUMENTS or name in STRING_ARGUMENTS, \
+                f"{endpoint}: teach test_hostile_input.py how to fill in <{name}>"
+
+
+def test_the_guards_hold_with_these_examples(client, make):
+    """A few of the attacks that once answered 500, one by one, so that a failure reads plainly."""
+    employer = make.employer()
+    sign_in(client, employer)
+    for path in ("/employer/sessions/9223372036854775808", "/employer/sessions/²",
+                 "/employer/?page=9223372036854775808", "/employer/?page=²", "/employer/?page=0"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert 'class="skipnav"' in response.text
+    assert client.get("/employer/?q=a%00b").status_code == 400
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
