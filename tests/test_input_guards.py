@@ -2,6 +2,8 @@
 characters, length limits. Each is refused with the site's own page (in Danish) and changes nothing."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pages import alerts, count, danish, field_error, text
 from test_web_flows import session_form
@@ -151,3 +153,22 @@ def test_a_course_name_in_use_is_refused_whatever_its_letters(client, auth, make
     assert response.status_code == 422
     assert danish("The name is in use already.") in text(response.text)
     assert count(Course) == 1
+
+
+def test_a_refused_control_character_is_logged_as_a_security_event_without_what_was_sent(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="matchapp.security"):
+        client.post("/link", data={"email": "secret.person@example.dk\x00"})
+
+    assert "refused a control character in the form of POST auth.link_request" in caplog.text
+    assert "secret.person" not in caplog.text
+
+
+def test_a_refused_page_is_logged_with_the_user_and_the_page_but_no_data(client, auth, make, caplog):
+    candidate = make.candidate()
+    auth.login(candidate.user)
+
+    with caplog.at_level(logging.WARNING, logger="matchapp.security"):
+        assert client.get("/admin/mailbox").status_code == 403
+
+    assert f"access refused: user {candidate.user.id}, GET admin.mailbox" in caplog.text
+    assert candidate.user.email not in caplog.text

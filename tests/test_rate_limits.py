@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -194,10 +197,44 @@ def test_with_redis_unreachable_sign_in_still_answers_and_is_still_limited(limit
     assert_refused_as_too_many(attempt(client, sign_in, 1))
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The test Redis: the one CI runs (MATCHAPP_TEST_REDIS_URL), else a private redis-server started for the run."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.ConnectionError:
+        pass
+    else:
+        yield REDIS_URL
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail(f"The rate-limit tests need Redis: none answers at {REDIS_URL} and redis-server is not installed "
+                    "(apt-get install redis-server).")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                                "--dir", str(tmp_path_factory.mktemp("redis"))],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/7"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
-def redis_prefix():
+def redis_prefix(redis_url):
     """A key prefix of this run's own in the test Redis database, emptied before and after."""
-    store = redis.Redis.from_url(REDIS_URL)
+    store = redis.Redis.from_url(redis_url)
     prefix = f"test-rate-limits-{uuid.uuid4().hex}"
 
     def keys() -> list[bytes]:
@@ -212,14 +249,14 @@ def redis_prefix():
 
 
 @pytest.fixture
-def two_workers(app, db_url, tmp_path, redis_prefix):
+def two_workers(app, db_url, tmp_path, redis_url, redis_prefix):
     """gunicorn with two worker processes sharing the Redis rate-limit store; it logs which worker answered what.
 
     It depends on `app` so that it stops before `app` empties the database.
     """
     log, access_log = tmp_path / "gunicorn.log", tmp_path / "access.log"
     env = {**os.environ, "MATCHAPP_DATABASE_URL": db_url, "MATCHAPP_SECRET_KEY": "rate-limit-test",
-           "MATCHAPP_RATELIMIT_ENABLED": "1", "MATCHAPP_RATELIMIT_STORAGE_URI": REDIS_URL,
+           "MATCHAPP_RATELIMIT_ENABLED": "1", "MATCHAPP_RATELIMIT_STORAGE_URI": redis_url,
            "MATCHAPP_RATELIMIT_KEY_PREFIX": redis_prefix[0]}
     with log.open("w") as stderr:
         process = subprocess.Popen(

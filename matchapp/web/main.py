@@ -1,9 +1,10 @@
 """The front page, the language switch, the accessibility statement, health check and error pages."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -18,6 +19,7 @@ from matchapp.web.forms_common import AppForm
 from matchapp.web.inputs import page_to_return_to
 
 bp = Blueprint("main", __name__)
+security_log = logging.getLogger("matchapp.security")
 
 HOME = {
     Role.CANDIDATE: "candidate.find",
@@ -93,5 +95,9 @@ def render_error(error: Exception):
         outage.show_as_visitor()
     elif code >= 500:
         db.session.rollback()
+    elif code == 403:
+        # A refused authorisation is a security event (ASVS 16.3.2): who and which page, never whose data.
+        security_log.warning("access refused: user %s, %s %s", getattr(current_user, "id", None), request.method,
+                             request.endpoint)
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return render_template("errors/error.html", code=code, title=title, message=message), code
