@@ -95,8 +95,9 @@ def test_control_characters_in_a_search_or_an_address_are_refused(client, auth, 
     assert site_page(response)
 
 
-def test_a_line_break_in_the_page_to_return_to_sends_the_user_to_the_front_page(client):
-    response = client.post("/language", data={"language": "en", "next": "/login\r\nSet-Cookie: stolen=1"})
+@pytest.mark.parametrize("target", ["/login\r\n", "/login\r\nSet-Cookie: stolen=1", "/login\n"])
+def test_a_line_break_in_the_page_to_return_to_sends_the_user_to_the_front_page(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
