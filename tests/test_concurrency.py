@@ -33,6 +33,16 @@ class Server:
     log: Path
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn: gracefully, then by force after ten seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _wait_for_server(process: subprocess.Popen, log: Path) -> str:
     """The server's address once gunicorn listens and a worker answers /healthz."""
     deadline = time.monotonic() + 30
@@ -71,12 +81,7 @@ def server(app, db_url, tmp_path):
     try:
         yield Server(_wait_for_server(process, log), log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 def _sign_in(browser: requests.Session, url: str, email: str) -> str:

@@ -24,7 +24,7 @@ import requests
 from conftest import csrf_token
 from limits import parse_many
 from pages import danish
-from test_concurrency import _wait_for_server
+from test_concurrency import _stop, _wait_for_server
 
 from matchapp import create_app
 from matchapp.extensions import db
@@ -267,12 +267,7 @@ def two_workers(app, db_url, tmp_path, redis_url, redis_prefix):
     try:
         yield _wait_for_server(process, log), access_log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 def test_two_gunicorn_workers_share_one_sign_in_bucket_in_redis(two_workers, redis_prefix, make):
