@@ -173,3 +173,43 @@ def test_a_refused_page_is_logged_with_the_user_and_the_page_but_no_data(client,
 
     assert f"access refused: user {candidate.user.id}, GET admin.mailbox" in caplog.text
     assert candidate.user.email not in caplog.text
+
+
+def test_a_page_number_beyond_any_list_is_not_found(client, auth, make):
+    auth.login(make.consultant())
+
+    assert client.get("/consultant/dashboard?page=10000").status_code == 200  # the employers' table, empty
+    assert client.get("/consultant/dashboard?page=10001").status_code == 404
+
+
+def test_an_id_written_in_other_digits_than_ascii_is_not_an_id(client, auth, make):
+    """int("٣") is 3 in Python; a course chosen as Arabic-Indic or full-width digits is refused, not taken."""
+    course, jobcenter = make.course(), make.jobcenter()
+    auth.login(make.admin())
+    other_digits = str(course.id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+    response = client.post("/admin/course-runs", data={"run-course_id": other_digits, "run-jobcenter_id": jobcenter.id,
+                                                       "run-starts_on": "2026-01-05", "run-ends_on": "2026-02-05"})
+
+    assert response.status_code == 422
+    assert count(CourseRun) == 0
+
+
+def test_a_number_written_in_full_width_digits_is_explained_not_taken(client, auth, make):
+    auth.login(make.employer())
+
+    response = client.post("/employer/sessions/new", data=session_form(slot_minutes="１０"))
+
+    assert response.status_code == 422
+    assert field_error(response.text, "slot_minutes") == danish("Choose between 5 and 60 minutes.")
+    assert count(InterviewSession) == 0
+
+
+def test_a_line_break_after_the_page_to_return_to_after_a_new_calendar_address_goes_to_the_front_page(
+        client, auth, make):
+    auth.login(make.employer())
+
+    response = client.post("/calendar/token", data={"next": "/employer/\n"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
