@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
-from matchapp.web.forms_common import email_field, phone_field, text_field
+from matchapp.web.forms_common import AppForm, email_field, phone_field, text_field
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class EmailForm(FlaskForm):
+class EmailForm(AppForm):
     email = email_field()
 
 
@@ -26,14 +25,14 @@ def new_password_field() -> PasswordField:
                          render_kw={"autocomplete": "new-password"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     password = new_password_field()
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[EqualTo("password", _l("The two passwords are not the same."))],
                             render_kw={"autocomplete": "new-password"})
 
 
-class EmployerRegistrationForm(FlaskForm):
+class EmployerRegistrationForm(AppForm):
     organisation = text_field(_l("Organisation name"), _l("Enter the organisation's name."),
                               render_kw={"autocomplete": "organization"})
     cvr = StringField(_l("CVR number"),
