@@ -72,6 +72,18 @@ def load_config(instance_path: str) -> dict:
         "SCHEDULER_REMINDER_SECONDS": _env_int("SCHEDULER_REMINDER_SECONDS", 60),
         "SCHEDULER_NUDGE_SECONDS": _env_int("SCHEDULER_NUDGE_SECONDS", 300),
         "SCHEDULER_FIGURES_SECONDS": _env_int("SCHEDULER_FIGURES_SECONDS", 300),
+        # Personal data (docs/privacy.md is the record of processing; these periods are stated there and in the
+        # privacy notice). Who is responsible for the data, and where people ask about them.
+        "PRIVACY_CONTROLLER": _env("PRIVACY_CONTROLLER", "Københavns Kommune, Beskæftigelses- og "
+                                                         "Integrationsforvaltningen"),
+        "PRIVACY_EMAIL": _env("PRIVACY_EMAIL", _env("MAIL_SENDER", "matchapp@kk.dk")),
+        "RETENTION_OUTBOX_DAYS": _env_int("RETENTION_OUTBOX_DAYS", 30),  # sent e-mails' bodies and invites
+        "RETENTION_TOKEN_DAYS": _env_int("RETENTION_TOKEN_DAYS", 7),  # used or expired sign-in and reset links
+        "RETENTION_CANDIDATE_MONTHS": _env_int("RETENTION_CANDIDATE_MONTHS", 12),  # inactive candidates anonymised
+        "RETENTION_NOTICE_WEEKS": _env_int("RETENTION_NOTICE_WEEKS", 4),  # the consultant is told this long before
+        "RETENTION_NOTE_MONTHS": _env_int("RETENTION_NOTE_MONTHS", 6),  # employers' private notes on outcomes
+        "CALENDAR_FEED_DAYS": _env_int("CALENDAR_FEED_DAYS", 180),  # a feed address works this long unless renewed
+        "SCHEDULER_RETENTION_SECONDS": _env_int("SCHEDULER_RETENTION_SECONDS", 3600),
     }
 
 

@@ -52,12 +52,26 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def may_receive(recipient: User, template: str) -> bool:
+    """Whether the app may e-mail this person: never an erased one, and a deactivated one only the link that
+    activates a new account (a registration waits inactive until it is confirmed). Someone without an account (not
+    saved, no id) is written to only in answer to what they just did."""
+    if recipient.id is None:
+        return True
+    if recipient.erased_at is not None:
+        return False
+    return recipient.active or template == "registration_confirm"
+
+
 def queue(recipient: User, template: str, *, now: datetime, invite: tuple[Booking, str] | None = None,
-          **context) -> OutboxMessage:
+          **context) -> OutboxMessage | None:
     """Render mail/<template>.txt and .html (and the invite, if any) in the recipient's language into the outbox.
 
     invite is (booking, ical.REQUEST or ical.CANCEL); the invite is attached only for the meeting's attendees.
+    Nothing is queued (None) for someone erased or deactivated, but for the link that activates a new account.
     """
+    if not may_receive(recipient, template):
+        return None
     with force_locale(recipient.language or "da"):
         subject = str(SUBJECTS[template])
         context.update(recipient=recipient, subject=subject, has_invite=invite is not None)
@@ -66,7 +80,7 @@ def queue(recipient: User, template: str, *, now: datetime, invite: tuple[Bookin
         calendar = ical.booking_invite(invite[0], invite[1], now=now) if invite else None
     domain = current_app.config["MAIL_SENDER"].rpartition("@")[2]
     message = OutboxMessage(
-        message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, subject=subject, body_text=text,
+        message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, recipient_id=recipient.id, subject=subject, body_text=text,
         body_html=html, ical=calendar, ical_method=invite[1] if invite else None, status=OutboxStatus.PENDING,
         next_attempt_at=now, give_up_at=now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"]),
         created_at=now)

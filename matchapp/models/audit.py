@@ -18,4 +18,5 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(String(40))  # a code from a fixed list (an erasure's), never free text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

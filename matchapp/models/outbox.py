@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchapp.database import UTCDateTime
@@ -25,6 +25,9 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(254))
+    # The user it went to (None: someone without an account, e.g. a registration with a CVR number already known):
+    # what a person's data export lists and their erasure removes.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -38,3 +41,5 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))  # the error and the server's answer, never an address
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The bodies and the invite were removed (retention, or an erasure of someone they named); the row stays.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -46,7 +46,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The secret in the personal calendar feed's address; a new one replaces (and kills) the old.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The feed address stops working then, unless the user renews it (least exposure: a forgotten subscription in
+    # an old phone does not show meetings for ever).
+    calendar_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Sign-in, booking, or a consultant choosing to keep the person: the retention job anonymises candidates
+    # inactive for long (None: nothing since created_at).
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Erased (GDPR art. 17): the row stays, pseudonymous, so that the anonymised figures stay the same.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     jobcenter: Mapped[Jobcenter | None] = relationship()
     employer: Mapped[Employer | None] = relationship(foreign_keys=[employer_id])

@@ -1,0 +1,7 @@
+"""Personal data: the privacy notice, a person's data export (GDPR art. 15 and 20), erasure (art. 17) and keeping
+a candidate whom retention would anonymise. docs/privacy.md is the record of processing behind it."""
+from flask import Blueprint
+
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+
+from matchapp.web.privacy import erasure  # noqa: E402,F401 - registers the views on bp
