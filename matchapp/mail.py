@@ -80,10 +80,10 @@ def queue(recipient: User, template: str, *, now: datetime, invite: tuple[Bookin
         calendar = ical.booking_invite(invite[0], invite[1], now=now) if invite else None
     domain = current_app.config["MAIL_SENDER"].rpartition("@")[2]
     message = OutboxMessage(
-        message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, recipient_id=recipient.id, subject=subject, body_text=text,
-        body_html=html, ical=calendar, ical_method=invite[1] if invite else None, status=OutboxStatus.PENDING,
-        next_attempt_at=now, give_up_at=now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"]),
-        created_at=now)
+        message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, recipient_id=recipient.id,
+        subject=subject, body_text=text, body_html=html, ical=calendar, ical_method=invite[1] if invite else None,
+        status=OutboxStatus.PENDING, next_attempt_at=now,
+        give_up_at=now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"]), created_at=now)
     db.session.add(message)
     return message
 
