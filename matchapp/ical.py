@@ -11,7 +11,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from matchapp import formats
 from matchapp.jinja import meeting_place
-from matchapp.models import Booking, BookingStatus
+from matchapp.models import Booking, BookingStatus, User
 
 PRODID = "-//Københavns Kommune//matchapp//DA"
 REQUEST = "REQUEST"
@@ -43,8 +43,16 @@ def _calendar(method: str | None) -> Calendar:
     return calendar
 
 
-def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
-    """One meeting as a VEVENT: UTC times, the Danish local time and the details in the text."""
+def _takes_part(booking: Booking, reader: User | None) -> bool:
+    return reader is not None and reader.id in (booking.candidate.user_id, booking.session.created_by_id)
+
+
+def _event(booking: Booking, *, now: datetime, cancelled: bool, reader: User | None) -> Event:
+    """One meeting as a VEVENT: UTC times, the Danish local time and the details in the text.
+
+    Least exposure: the only ATTENDEE is the reader, and only if they take part (the candidate or the employer
+    contact); everyone else is named in the text, never with an e-mail address. ORGANIZER is the app's mailbox.
+    """
     session, slot = booking.session, booking.slot
     sender = current_app.config["MAIL_SENDER"]
     event = Event()
@@ -71,6 +79,7 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
         _("Job: %(job)s", job=title),
         _("Employer: %(employer)s", employer=employer),
         _("Candidate: %(name)s", name=one_line(booking.candidate.user.name)),
+        _("Employer contact: %(name)s", name=one_line(session.created_by.name)),
         place,
     ]
     if cancelled and booking.cancel_reason:
@@ -78,8 +87,8 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
     event.add("description", "\n".join(lines))
     organizer = vCalAddress.new(sender, cn=employer)
     event.add("organizer", organizer)
-    for person in (booking.candidate.user, session.created_by):
-        event.add("attendee", vCalAddress.new(person.email, cn=one_line(person.name), role="REQ-PARTICIPANT",
+    if _takes_part(booking, reader):
+        event.add("attendee", vCalAddress.new(reader.email, cn=one_line(reader.name), role="REQ-PARTICIPANT",
                                               partstat="NEEDS-ACTION", rsvp=True, cutype="INDIVIDUAL"))
     if not cancelled:
         alarm = Alarm()
@@ -90,18 +99,20 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool) -> Event:
     return event
 
 
-def booking_invite(booking: Booking, method: str, *, now: datetime) -> str:
-    """The iTIP message for a booking: REQUEST while it stands (on booking and on every change), CANCEL after.
+def booking_invite(booking: Booking, method: str, *, recipient: User, now: datetime) -> str:
+    """The iTIP message for a booking, as sent to recipient (its only ATTENDEE): REQUEST while it stands (on booking
+    and on every change), CANCEL after.
 
     The UID never changes; the caller raises booking.sequence on every change, so clients replace the event.
     """
     calendar = _calendar(method)
-    calendar.add_component(_event(booking, now=now, cancelled=method == CANCEL))
+    calendar.add_component(_event(booking, now=now, cancelled=method == CANCEL, reader=recipient))
     return calendar.to_ical().decode()
 
 
-def calendar_feed(bookings: Iterable[Booking], *, now: datetime, name: str) -> str:
-    """A subscribable calendar of meetings; cancelled ones stay, marked cancelled, for 30 days."""
+def calendar_feed(bookings: Iterable[Booking], *, now: datetime, name: str, reader: User) -> str:
+    """A subscribable calendar of meetings, as the reader sees it (the only ATTENDEE, where they take part);
+    cancelled ones stay, marked cancelled, for 30 days."""
     calendar = _calendar(None)
     calendar.add("x-wr-calname", one_line(name))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
@@ -109,5 +120,5 @@ def calendar_feed(bookings: Iterable[Booking], *, now: datetime, name: str) -> s
         cancelled = booking.status == BookingStatus.CANCELLED
         if cancelled and booking.cancelled_at and booking.cancelled_at < now - timedelta(days=30):
             continue
-        calendar.add_component(_event(booking, now=now, cancelled=cancelled))
+        calendar.add_component(_event(booking, now=now, cancelled=cancelled, reader=reader))
     return calendar.to_ical().decode()

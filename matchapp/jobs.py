@@ -1,5 +1,6 @@
 """The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database:
-deliver the outbox, reminders, "record the outcome" nudges, 60-day follow-ups and the dashboard's figures.
+deliver the outbox, reminders, "record the outcome" nudges, 60-day follow-ups, the dashboard's figures and data
+retention (once a day).
 
 Run exactly one (`flask --app wsgi scheduler`), never inside web workers. Every job is safe to run twice: due
 work is claimed in the database before it is acted on, so a restart or a second scheduler sends nothing twice.
@@ -16,7 +17,7 @@ from flask import Flask
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.services import figures, nudges, reminders, user_sessions
+from matchapp.services import figures, nudges, reminders, retention, user_sessions
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,28 @@ def remove_expired_sessions() -> None:
     db.session.commit()
 
 
+def apply_retention() -> None:
+    """Once a Danish day: purge and anonymise what is kept too long. The day is claimed in its own transaction
+    first, so a second scheduler (or a later run the same day) does nothing; a failed run gives the claim back."""
+    now = utcnow()
+    claimed = retention.claim_day(now=now)
+    db.session.commit()
+    if not claimed:
+        return
+    try:
+        report = retention.apply_retention(now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        retention.release_day(now=now)
+        db.session.commit()
+        raise
+    log.info("retention: %d e-mail bodies purged, %d unconfirmed registrations and %d links deleted, "
+             "%d warnings queued, %d candidates anonymised, %d notes purged", report.messages_purged,
+             report.registrations_removed, report.tokens_deleted, report.warnings_queued,
+             report.candidates_anonymised, report.notes_purged)
+
+
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
     """Wrap a job: its own app context, a rollback and a log line (the error's kind only, no personal data) when
     it fails; the next run tries again."""
@@ -96,4 +119,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                           id=job.__name__, name=job.__name__, next_run_time=utcnow())
     scheduler.add_job(run_in_app(app, refresh_figures), "interval", seconds=config["SCHEDULER_FIGURES_SECONDS"],
                       id="refresh_figures", name="refresh_figures", next_run_time=utcnow())
+    scheduler.add_job(run_in_app(app, apply_retention), "interval", seconds=config["SCHEDULER_RETENTION_SECONDS"],
+                      id="apply_retention", name="apply_retention", next_run_time=utcnow())
     return scheduler

@@ -41,6 +41,7 @@ SUBJECTS = {
     "reminder_employer": _l("Reminder: your interview session"),
     "outcome_nudge": _l("How did the job conversations go?"),
     "follow_up_request": _l("Follow-up: employment status 60 days after the course"),
+    "retention_warning": _l("A candidate will be anonymised soon"),  # never the name: subjects show in lists
 }
 CLAIM_MINUTES = 10  # a pass that dies mid-send gives its claim back after this long
 
@@ -77,7 +78,7 @@ def queue(recipient: User, template: str, *, now: datetime, invite: tuple[Bookin
         context.update(recipient=recipient, subject=subject, has_invite=invite is not None)
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
-        calendar = ical.booking_invite(invite[0], invite[1], now=now) if invite else None
+        calendar = ical.booking_invite(invite[0], invite[1], recipient=recipient, now=now) if invite else None
     domain = current_app.config["MAIL_SENDER"].rpartition("@")[2]
     message = OutboxMessage(
         message_id=f"<{uuid.uuid4()}@{domain}>", recipient=recipient.email, recipient_id=recipient.id,

@@ -134,14 +134,27 @@ def fall_back_day(make, client, auth) -> Document:
     return Document(invite_to(candidate.user, "REQUEST"), "REQUEST", [Meeting.of(booking)])
 
 
+def next_clock_change(month: int, after: date) -> date:
+    """The first last Sunday of March (3) or October (10) after a day: when Copenhagen's clocks change next."""
+    for year in (after.year, after.year + 1):
+        last = date(year, month, 31)
+        day = last - timedelta(days=(last.weekday() - 6) % 7)
+        if day > after:
+            return day
+    raise AssertionError("no clock change within a year")
+
+
 def personal_feed(make, client, auth) -> Document:
-    """The candidate's feed: a meeting tomorrow, one cancelled today, and the two on the days the clocks change."""
+    """The candidate's feed: a meeting tomorrow, one cancelled today, and the two on the next days the clocks change
+    (a feed shows upcoming meetings and the last 30 days only, so the 2026 ones have left it)."""
     candidate = a_candidate(make)
     tomorrow = book(candidate, make.session(start=time(10)))
     cancelled = book(candidate, make.session(start=time(13), end=time(14)))
     booking_service.cancel_booking(cancelled, reason=None, by=candidate.user, now=utcnow())
     db.session.commit()
-    spring, autumn = booked_on(make, candidate, SPRING_FORWARD), booked_on(make, candidate, FALL_BACK)
+    today = utcnow().date()
+    spring = booked_on(make, candidate, next_clock_change(3, today))
+    autumn = booked_on(make, candidate, next_clock_change(10, today))
     auth.login(candidate.user)
     client.post("/calendar/token")
     db.session.refresh(candidate.user)

@@ -17,7 +17,7 @@ from matchapp import mail
 from matchapp.extensions import db
 from matchapp.models import Candidate, Employer, Jobcenter, Role, TargetGroup, User, UserToken
 from matchapp.services import audit, user_sessions
-from matchapp.services.errors import MatchappError
+from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.passwords import check_password
 
 SIGN_IN = "sign_in"
@@ -185,7 +185,8 @@ def create_candidate(data: CandidateData, *, created_by: User, now: datetime) ->
     db.session.add(candidate)
     db.session.flush()
     audit.record(created_by, "candidate_created", candidate, now=now)
-    mail.queue(user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"))
+    mail.queue(user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"),
+               privacy=mail.external_url("privacy.notice"))
     return candidate
 
 
@@ -319,10 +320,24 @@ def create_staff(*, name: str, email: str, role: Role, jobcenter: Jobcenter | No
 
 
 def new_calendar_token(user: User, *, now: datetime) -> str:
-    """Give the user a new secret calendar feed address; the old one stops working."""
+    """Give the user a new secret calendar feed address, working for CALENDAR_FEED_DAYS; the old one stops working."""
     user.calendar_token = secrets.token_urlsafe(32)
+    user.calendar_token_expires_at = now + timedelta(days=current_app.config["CALENDAR_FEED_DAYS"])
     audit.record(user, "calendar_token_renewed", user, now=now)
     return user.calendar_token
+
+
+def extend_calendar_token(user: User, *, now: datetime) -> datetime:
+    """Keep the user's calendar feed address (expired or not) working for another CALENDAR_FEED_DAYS from now, so
+    that existing subscriptions go on; when it now stops working.
+
+    :raises MatchappError: the user has no calendar address.
+    """
+    if user.calendar_token is None:
+        raise MatchappError(_l("You have no calendar address yet."))
+    user.calendar_token_expires_at = now + timedelta(days=current_app.config["CALENDAR_FEED_DAYS"])
+    audit.record(user, "calendar_token_extended", user, now=now)
+    return user.calendar_token_expires_at
 
 
 def deactivate_user(user: User, *, by: User, now: datetime) -> None:
@@ -334,3 +349,16 @@ def deactivate_user(user: User, *, by: User, now: datetime) -> None:
     db.session.execute(update(UserToken).where(UserToken.user_id == user.id, UserToken.used_at.is_(None))
                        .values(used_at=now))  # no link of theirs (sign-in, password, confirmation) works now
     audit.record(by, "user_deactivated", user, now=now)
+
+
+def reactivate_user(user: User, *, by: User, now: datetime) -> None:
+    """Let a deactivated user sign in again (with a new link or password reset; their old ones stay used up).
+
+    :raises Conflict: the user has been erased, which cannot be undone.
+    """
+    if user.erased_at is not None:
+        raise Conflict(_l("This person has been erased and cannot be reactivated."))
+    if user.active:
+        return
+    user.active = True
+    audit.record(by, "user_reactivated", user, now=now)

@@ -195,6 +195,7 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
     problems = check_selection(candidate, slots, now=now)
     if problems:
         raise SelectionError(problems)
+    candidate.user.last_active_at = now  # retention counts the candidate's inactivity from here
     booked, lost = [], []
     for slot in slots:
         booking = _insert_booking(candidate, slot, by=by, now=now)
@@ -273,8 +274,9 @@ def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) ->
     return sorted(best, key=lambda s: s.starts_at), [s.id for s in sessions if s.id not in planned]
 
 
-def cancel_booking(booking: Booking, *, reason: str | None, by: User, now: datetime) -> None:
-    """Cancel a booking and free its slot at once (rule 8); everyone involved is told.
+def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now: datetime) -> None:
+    """Cancel a booking and free its slot at once (rule 8); everyone involved is told (by None: the app itself,
+    when a retention job erases a candidate).
 
     :raises Conflict: the booking is cancelled already.
     :raises MatchappError: a candidate cancels after the cutoff (rule 5).
@@ -282,11 +284,11 @@ def cancel_booking(booking: Booking, *, reason: str | None, by: User, now: datet
     if booking.status == BookingStatus.CANCELLED:
         raise Conflict(_l("The meeting is cancelled already."))
     cutoff = timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])
-    if by.role == Role.CANDIDATE and now > booking.slot.starts_at - cutoff:
+    if by is not None and by.role == Role.CANDIDATE and now > booking.slot.starts_at - cutoff:
         raise MatchappError(_l("It is too late to cancel here. Please contact your consultant."))
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
-    booking.cancelled_by_id = by.id
+    booking.cancelled_by_id = by.id if by else None
     booking.cancel_reason = reason or None
     booking.sequence += 1
     db.session.flush()

@@ -53,6 +53,7 @@ def start_session(user: User, *, action: str = "signed_in", now: datetime) -> st
         or_(UserSession.last_seen_at <= now - idle, UserSession.created_at <= now - longest)))
     key = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, key_hash=_key_hash(key), created_at=now, last_seen_at=now))
+    user.last_active_at = now  # retention counts inactivity from here
     audit.record(user, action, user, now=now)
     return key
 

@@ -31,7 +31,7 @@ from browser.live import (
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Booking, CourseRun, InterviewSession, OutboxMessage, SessionStatus
+from matchapp.models import Booking, Candidate, CourseRun, InterviewSession, OutboxMessage, SessionStatus
 from matchapp.services import accounts, sessions
 from matchapp.services.booking import book_slots, free_slots
 
@@ -45,6 +45,8 @@ NOT_PAGES = {
     "calendar.feed": "an iCalendar feed for calendar programs",
     "calendar.booking_ics": "an .ics file download",
     "consultant.dashboard_csv": "a CSV download",
+    "privacy.my_data_json": "a JSON download of the signed-in person's data (its page is privacy.my_data)",
+    "privacy.candidate_data_json": "a JSON download of a candidate's data (its page is privacy.candidate_data)",
 }
 
 
@@ -62,6 +64,8 @@ class Ids:
     password_token: str  # a password link e-mailed to an employer
     registration_token: str  # the link that finishes a new employer's registration
     mail_message: int  # the outbox message with that link
+    employer: int  # the hotel (Mette's organisation)
+    member: int  # Mette, the hotel's member
 
 
 def prepare(site: Site) -> Ids:
@@ -95,12 +99,17 @@ def prepare(site: Site) -> Ids:
             address="Bagervej 2, 2300 København S", name="Lise Bager", email="bageriet@matchapp.example", phone=None,
             password="surdej rugbrød ovn morgen"), now=now)
         registration_token = accounts.issue_token(pending, accounts.ACTIVATE, minutes=600, now=now)
+        # A candidate not seen for almost a year, whom the retention page lists with a "Keep" button.
+        dormant = db.session.scalars(select(Candidate).where(Candidate.jobcenter_id == amina.jobcenter_id,
+                                                             Candidate.id.not_in([amina.id, peter.id]))).first()
+        dormant.user.created_at, dormant.user.last_active_at = now - timedelta(days=350), None
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
                   sign_in_token=accounts.issue_token(sign_in_user, accounts.SIGN_IN, minutes=600, now=now),
                   password_token=accounts.issue_token(mette, accounts.PASSWORD, minutes=600, now=now),
                   registration_token=registration_token,
-                  mail_message=db.session.scalar(select(func.max(OutboxMessage.id))))
+                  mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
+                  employer=mette.employer_id, member=mette.id)
         db.session.commit()
     return ids
 
@@ -171,18 +180,22 @@ VISITS = [
     Visit(None, "register-confirm", "auth.register_confirm", lambda i: f"/register/confirm/{i.registration_token}"),
     Visit(None, "not-found", "404", lambda i: "/no-such-page", status=404),
     Visit(None, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
+    Visit(None, "privacy-notice", "privacy.notice", lambda i: "/privacy/"),
     Visit(None, "sign-in-first", "auth.login", lambda i: "/candidate/meetings"),
     # The candidate.
     Visit(CANDIDATE, "find", "candidate.find", lambda i: "/candidate/"),
     Visit(CANDIDATE, "find-nothing-chosen", "candidate.book", lambda i: "/candidate/", BOOK_NOTHING),
     Visit(CANDIDATE, "booked", "candidate.booked", lambda i: "/candidate/", book_a_planned_time),
     Visit(CANDIDATE, "meetings", "candidate.meetings", lambda i: "/candidate/meetings"),
+    Visit(CANDIDATE, "meetings-feed", "candidate.meetings", lambda i: "/candidate/meetings",
+          submit("main form[action='/calendar/token']")),
     Visit(CANDIDATE, "profile", "candidate.profile", lambda i: "/candidate/profile"),
     # (The pitch is optional and the browser stops typing at its longest, so this form cannot be sent wrong.)
     Visit(CANDIDATE, "profile-saved", "candidate.profile", lambda i: "/candidate/profile",
           submit(OWN_FORM, {"textarea": "Jeg er god til Excel og til at tale med gæster."})),
     Visit(CANDIDATE, "not-found", "404", lambda i: "/candidate/no-such-page", status=404),
     Visit(CANDIDATE, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
+    Visit(CANDIDATE, "my-data", "privacy.my_data", lambda i: "/privacy/my-data"),
     Visit(CANDIDATE, "forbidden", "403", lambda i: "/employer/", status=403),
     # The employer.
     Visit(EMPLOYER, "sessions", "employer.dashboard", lambda i: "/employer/"),
@@ -200,6 +213,7 @@ VISITS = [
           lambda i: f"/employer/sessions/{i.past_session}/outcomes",
           submit(OWN_FORM, {"input[name$=hours_per_week] >> nth=0": "0"})),
     Visit(EMPLOYER, "not-found", "404", lambda i: "/employer/sessions/999999", status=404),
+    Visit(EMPLOYER, "my-data", "privacy.my_data", lambda i: "/privacy/my-data"),
     # The consultant.
     Visit(CONSULTANT, "candidates", "consultant.candidates", lambda i: "/consultant/"),
     Visit(CONSULTANT, "candidates-search", "consultant.candidates", lambda i: "/consultant/?q=amina"),
@@ -224,7 +238,13 @@ VISITS = [
     Visit(CONSULTANT, "dashboard-errors", "consultant.dashboard", lambda i: "/consultant/dashboard",
           submit("main form.dashboard-filter", {"input[name=period_from]": "2026-06-01",
                                                 "input[name=period_to]": "2026-05-01"}), status=422),
+    Visit(CONSULTANT, "retention", "privacy.retention", lambda i: "/privacy/retention"),
     Visit(CONSULTANT, "not-found", "404", lambda i: "/consultant/candidates/999999", status=404),
+    Visit(CONSULTANT, "candidate-data", "privacy.candidate_data", lambda i: f"/privacy/candidates/{i.candidate}/data"),
+    Visit(CONSULTANT, "candidate-erase", "privacy.candidate_erase",
+          lambda i: f"/privacy/candidates/{i.candidate}/erase"),
+    Visit(CONSULTANT, "candidate-erase-errors", "privacy.candidate_erase",
+          lambda i: f"/privacy/candidates/{i.candidate}/erase", submit(OWN_FORM), 400),
     # The admin.
     Visit(ADMIN, "dashboard", "admin.dashboard", lambda i: "/admin/"),
     Visit(ADMIN, "jobcenter-errors", "admin.jobcenter_new", lambda i: "/admin/",
@@ -239,7 +259,11 @@ VISITS = [
     Visit(ADMIN, "candidates", "consultant.candidates", lambda i: "/consultant/"),
     Visit(ADMIN, "candidate", "consultant.candidate", lambda i: f"/consultant/candidates/{i.candidate}"),
     Visit(ADMIN, "dashboard-funnel", "consultant.dashboard", lambda i: "/consultant/dashboard"),
+    Visit(ADMIN, "retention", "privacy.retention", lambda i: "/privacy/retention"),
     Visit(ADMIN, "not-found", "404", lambda i: "/admin/no-such-page", status=404),
+    Visit(ADMIN, "employer", "admin.employer", lambda i: f"/admin/employers/{i.employer}"),
+    Visit(ADMIN, "employer-erase", "privacy.employer_erase", lambda i: f"/privacy/employers/{i.employer}/erase"),
+    Visit(ADMIN, "member-erase", "privacy.member_erase", lambda i: f"/privacy/users/{i.member}/erase"),
 ]
 
 

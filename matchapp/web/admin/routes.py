@@ -11,8 +11,8 @@ from wtforms import SelectChoice
 from matchapp import mail
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import Course, CourseRun, Jobcenter, OutboxMessage, OutboxStatus, Role, User
-from matchapp.services import accounts, catalogue
+from matchapp.models import Course, CourseRun, Employer, Jobcenter, OutboxMessage, OutboxStatus, Role, User
+from matchapp.services import accounts, catalogue, erasure
 from matchapp.services import mailbox as outbox  # the view below is called mailbox
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import get_or_404, role_required
@@ -109,7 +109,38 @@ def user_deactivate(user_id: int):
     accounts.deactivate_user(user, by=current_user, now=utcnow())
     db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=user.name), "success")
-    return redirect(url_for("admin.dashboard"))
+    return redirect(_back_to(user))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required(Role.ADMIN)
+def user_reactivate(user_id: int):
+    user = get_or_404(User, user_id)
+    try:
+        accounts.reactivate_user(user, by=current_user, now=utcnow())
+    except MatchappError as error:
+        flash(str(error.message), "error")
+        return redirect(_back_to(user))
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=user.name), "success")
+    return redirect(_back_to(user))
+
+
+def _back_to(user: User) -> str:
+    """The page the admin manages this user's access on: their organisation's, or the dashboard (consultants)."""
+    if user.employer_id:
+        return url_for("admin.employer", employer_id=user.employer_id)
+    return url_for("admin.dashboard")
+
+
+@bp.get("/employers/<int:employer_id>")
+@role_required(Role.ADMIN)
+def employer(employer_id: int):
+    organisation = get_or_404(Employer, employer_id)
+    members = db.session.scalars(select(User).where(User.employer_id == organisation.id, User.erased_at.is_(None))
+                                 .order_by(User.name)).all()
+    return render_template("admin/employer.html", organisation=organisation, members=members,
+                           erased=erasure.is_erased(organisation), form=ActionForm())
 
 
 @bp.get("/mailbox")

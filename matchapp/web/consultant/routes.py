@@ -46,7 +46,8 @@ STAFF = (Role.CONSULTANT, Role.ADMIN)
 @role_required(*STAFF)
 def candidates():
     query = select(Candidate).join(User, Candidate.user_id == User.id).options(
-        selectinload(Candidate.user), selectinload(Candidate.consultant)).order_by(User.name)
+        selectinload(Candidate.user), selectinload(Candidate.consultant)
+    ).where(User.erased_at.is_(None)).order_by(User.name)
     if current_user.role == Role.CONSULTANT:
         query = query.where(Candidate.jobcenter_id == current_user.jobcenter_id)
     search = search_text()
@@ -146,6 +147,20 @@ def candidate_deactivate(candidate_id: int):
     accounts.deactivate_user(candidate.user, by=current_user, now=utcnow())
     db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=candidate.user.name), "success")
+    return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
+
+
+@bp.post("/candidates/<int:candidate_id>/reactivate")
+@role_required(*STAFF)
+def candidate_reactivate(candidate_id: int):
+    candidate = candidate_in_my_jobcenter(candidate_id)
+    try:
+        accounts.reactivate_user(candidate.user, by=current_user, now=utcnow())
+    except MatchappError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=candidate.user.name), "success")
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
-from matchapp.web.privacy import erasure  # noqa: E402,F401 - registers the views on bp
+from matchapp.web.privacy import erasure, export, notice, retention  # noqa: E402,F401 - registers the views on bp
