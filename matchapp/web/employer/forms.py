@@ -104,7 +104,7 @@ class OutcomeRowForm(Form):
     start_date = DayField(_l("First day of work"), validators=[Optional()])
     hours_per_week = WholeNumberField(_l("Hours a week"), validators=[
         Optional(), NumberRange(1, 60, _l("Enter a whole number of hours between 1 and 60."))])
-    note = TextAreaField(_l("Private note"), validators=[Length(max=2000)], render_kw={"rows": 2})
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)], render_kw={"rows": 2})
 
     def to_entry(self) -> OutcomeEntry:
         return OutcomeEntry(
