@@ -24,9 +24,10 @@ _PATTERNS = [
     (re.compile(r'(invalid input (?:syntax|value) for [^:\n]*: )"[^"\n]*"'), rf"\1{HIDDEN}"),
     (re.compile(r"\$argon2\w*\$\S*"), HIDDEN),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), HIDDEN),
-    # Tokens (secrets.token_urlsafe: 43 characters) and UUIDs; a letter and a digit, so that long identifiers in a
-    # traceback stay readable.
-    (re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{32,}(?![\w-])", re.ASCII), HIDDEN),
+    # Tokens (secrets.token_urlsafe: 43 characters) and UUIDs: a letter and a digit, or (one token in about 1,600
+    # has no digit) both small and capital letters; long snake_case identifiers in a traceback stay readable.
+    (re.compile(r"(?<![\w-])(?=[\w-]*[A-Za-z])(?:(?=[\w-]*\d)|(?=[\w-]*[a-z])(?=[\w-]*[A-Z]))[\w-]{32,}(?![\w-])",
+                re.ASCII), HIDDEN),
 ]
 
 
