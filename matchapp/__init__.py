@@ -74,18 +74,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from matchapp.web import admin, auth, calendar, candidate, consultant, employer, main, privacy
+    from matchapp.web import admin, auth, calendar, candidate, consultant, employer, main, offers, privacy
     from matchapp.web.inputs import register_input_guards
 
     register_input_guards(app)  # first: the blueprints' <int:...> rules take its bounded converter
-    for module in (main, auth, candidate, employer, consultant, admin, calendar, privacy):
+    for module in (main, auth, candidate, employer, consultant, admin, calendar, privacy, offers):
         app.register_blueprint(module.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
     from matchapp.web.main import render_error
 
-    for code in (400, 403, 404, 405, 409, 413, 429, 500, 503):
+    for code in (400, 403, 404, 405, 409, 410, 413, 429, 500, 503):
         app.register_error_handler(code, render_error)
 
 

@@ -57,6 +57,8 @@ def load_config(instance_path: str) -> dict:
         "BOOKING_GAP_MINUTES": _env_int("BOOKING_GAP_MINUTES", 5),
         "CANCEL_CUTOFF_HOURS": _env_int("CANCEL_CUTOFF_HOURS", 2),
         "DAILY_BOOKING_CAP": _env_int("DAILY_BOOKING_CAP", 6),
+        # A freed time is offered to at most this many waiting candidates (in the order they joined the list).
+        "WAITLIST_OFFERS_PER_TIME": _env_int("WAITLIST_OFFERS_PER_TIME", 10),
         "SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 10),
         "PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
         # A signed-in session ends after this long without a request (idle) or since sign-in (absolute); shorter

@@ -51,7 +51,8 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool, reader: User | N
     """One meeting as a VEVENT: UTC times, the Danish local time and the details in the text.
 
     Least exposure: the only ATTENDEE is the reader, and only if they take part (the candidate or the employer
-    contact); everyone else is named in the text, never with an e-mail address. ORGANIZER is the app's mailbox.
+    contact); everyone else is named in the text, never with an e-mail address. ORGANIZER is the app's mailbox,
+    which nobody reads: the invite asks for no reply (RSVP=FALSE) and says where to make changes.
     """
     session, slot = booking.session, booking.slot
     sender = current_app.config["MAIL_SENDER"]
@@ -84,12 +85,17 @@ def _event(booking: Booking, *, now: datetime, cancelled: bool, reader: User | N
     ]
     if cancelled and booking.cancel_reason:
         lines.append(_("Reason: %(reason)s", reason=booking.cancel_reason))
+    if not cancelled:
+        lines.append(_("To move or cancel the meeting, use matchapp: %(url)s. Answers sent from your calendar are "
+                       "not read.", url=current_app.config["BASE_URL"]))
     event.add("description", "\n".join(lines))
     organizer = vCalAddress.new(sender, cn=employer)
     event.add("organizer", organizer)
     if _takes_part(booking, reader):
+        # No reply is asked for (RSVP=FALSE): the ORGANIZER mailbox is not read, and the reader said yes already by
+        # booking (the candidate) or by publishing the session (the employer). Changes go through the app.
         event.add("attendee", vCalAddress.new(reader.email, cn=one_line(reader.name), role="REQ-PARTICIPANT",
-                                              partstat="NEEDS-ACTION", rsvp=True, cutype="INDIVIDUAL"))
+                                              partstat="ACCEPTED", rsvp=False, cutype="INDIVIDUAL"))
     if not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

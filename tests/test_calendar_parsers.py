@@ -24,7 +24,7 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, Candidate, MeetingMode, OutboxMessage, User
 from matchapp.services import booking as booking_service
-from matchapp.services import sessions
+from matchapp.services import moves, sessions
 
 ICALJS_SCRIPT = Path(__file__).with_name("icaljs_start.mjs")
 SPRING_FORWARD = date(2026, 3, 29)  # Copenhagen goes from UTC+1 to UTC+2 at 02:00
@@ -197,8 +197,39 @@ def line_breaks_download(make, client, auth) -> Document:
     return Document(response.get_data(as_text=True), None, [Meeting.of(booking)])
 
 
+def moved(make, times: int) -> tuple[Candidate, Booking]:
+    """A meeting the candidate moved `times` times within its session, each move one slot later."""
+    candidate = a_candidate(make)
+    session = make.session(title="Kok på Nørrebro")
+    booking = book(candidate, session)
+    for later in session.slots[1:times + 1]:
+        moves.move_booking(booking, later.id, by=candidate.user, now=utcnow())
+        db.session.commit()
+    assert booking.sequence == times
+    return candidate, booking
+
+
+def moved_once(make, client, auth) -> Document:
+    candidate, booking = moved(make, 1)
+    return Document(invite_to(candidate.user, "REQUEST"), "REQUEST", [Meeting.of(booking)])
+
+
+def moved_twice(make, client, auth) -> Document:
+    candidate, booking = moved(make, 2)
+    return Document(invite_to(booking.session.created_by, "REQUEST"), "REQUEST", [Meeting.of(booking)])
+
+
+def moved_twice_then_cancelled(make, client, auth) -> Document:
+    candidate, booking = moved(make, 2)
+    booking_service.cancel_booking(booking, reason=None, by=candidate.user, now=utcnow())
+    db.session.commit()
+    assert booking.sequence == 3
+    return Document(invite_to(candidate.user, "CANCEL"), "CANCEL", [Meeting.of(booking)])
+
+
 DOCUMENTS = [booking_request, candidate_cancels, employer_cancels_session, spring_forward_day, fall_back_day,
-             personal_feed, booking_download, line_breaks_download]
+             personal_feed, booking_download, line_breaks_download, moved_once, moved_twice,
+             moved_twice_then_cancelled]
 
 
 @pytest.fixture(params=DOCUMENTS, ids=[build.__name__ for build in DOCUMENTS])

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import PASSWORD, csrf_token
+from pages import own_form
 from sqlalchemy import select
 
 from matchapp.extensions import db
-from matchapp.models import Booking, BookingStatus
+from matchapp.localtime import to_local
+from matchapp.models import Booking, BookingStatus, InterviewSession
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30  # seconds for any one request; the whole test takes a few seconds
@@ -152,6 +154,116 @@ def test_fifty_candidates_booking_five_slots_at_once_get_five_bookings_and_45_cl
     assert {b.candidate_id for b in bookings} == winners
     assert all(choice[b.candidate_id] == b.slot_id for b in bookings)
     db.session.rollback()
+
+    log = server.log.read_text()
+    for trouble in ("Traceback", "database is locked", "deadlock", "WORKER TIMEOUT", "[ERROR]"):
+        assert trouble not in log, log
+
+
+# --- Rule 0: candidates choose a time; the app gives each a free interviewer at that time --------------------------
+
+def _signed_in(server: Server, emails: dict[int, str], stack: ExitStack) -> dict[int, requests.Session]:
+    """A browser per candidate, signed in through the login form."""
+    browsers = {}
+    for cid, email in emails.items():
+        browsers[cid] = stack.enter_context(requests.Session())
+        _sign_in(browsers[cid], server.url, email)
+    return browsers
+
+
+def _rush(server: Server, browsers: dict[int, requests.Session], wanted: dict[int, str],
+          session: InterviewSession) -> tuple[dict, float]:
+    """Every candidate reads the pick page and, all at the same moment, submits its own form with the value the
+    page offers for the wanted local time ("HH:MM"). Returns the answers by candidate and the burst's seconds."""
+    field = f"slot-{session.id}"
+    clock = {str(slot.id): f"{to_local(slot.starts_at):%H:%M}" for slot in session.slots}
+    db.session.rollback()  # SQLite: release the write lock (BEGIN IMMEDIATE) before the server needs it
+    forms = {}
+    for cid, browser in browsers.items():
+        pick = own_form(browser.get(f"{server.url}/candidate/", timeout=TIMEOUT).text)
+        offered = {clock[i["value"]]: i["value"] for i in pick.inputs if i.get("name") == field and i.get("value")}
+        forms[cid] = {**pick.hidden(), "action": "book", field: offered[wanted[cid]]}
+        browser.close()  # a fresh connection for the rush, as in the test above
+    barrier = threading.Barrier(len(forms))
+    answers: dict[int, requests.Response | Exception] = {}
+
+    def submit(candidate_id: int) -> None:
+        try:
+            barrier.wait(timeout=TIMEOUT)
+            answers[candidate_id] = browsers[candidate_id].post(f"{server.url}/candidate/", data=forms[candidate_id],
+                                                                timeout=TIMEOUT)
+        except Exception as error:  # reported by _answered
+            answers[candidate_id] = error
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=submit, args=(cid,)) for cid in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT + 5)
+    return answers, time.monotonic() - started
+
+
+def _answered(server: Server, answers: dict, count: int) -> tuple[set[int], set[int]]:
+    """Who was told "booked" and who "taken", after checking that everyone got a page and never a 5xx."""
+    failures = {cid: a for cid, a in answers.items() if not isinstance(a, requests.Response)}
+    assert not failures, failures
+    assert len(answers) == count
+    statuses = [r.status_code for a in answers.values() for r in (*a.history, a)]
+    assert all(status < 500 for status in statuses), statuses
+    assert all(a.url == f"{server.url}/candidate/booked" for a in answers.values())
+    return ({cid for cid, a in answers.items() if BOOKED in a.text and TAKEN not in a.text},
+            {cid for cid, a in answers.items() if TAKEN in a.text and BOOKED not in a.text})
+
+
+def _confirmed_in(session: InterviewSession) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(Booking.session_id == session.id,
+                                                         Booking.status == BookingStatus.CONFIRMED)))
+
+
+def test_candidates_rushing_for_times_each_get_a_free_interviewer_and_never_share_one(server, make):
+    jobcenter, course = make.jobcenter(), make.course()
+    one_time = make.session(start=time_of_day(10), end=time_of_day(10, 30), slot_minutes=10, interviewers=3)
+    every_time = make.session(start=time_of_day(13), end=time_of_day(13, 40), slot_minutes=10, interviewers=3)
+    times = ["13:00", "13:10", "13:20", "13:30"]
+    emails = {}
+    for _ in range(12):
+        candidate = make.candidate(jobcenter=jobcenter, completed=[course])
+        candidate.user.language = "en"  # assert on the English texts, whatever translations exist
+        emails[candidate.id] = candidate.user.email
+    # End the test's own transaction: outside a request it holds SQLite's write lock (BEGIN IMMEDIATE).
+    db.session.commit()
+    with ExitStack() as stack:
+        browsers = _signed_in(server, emails, stack)
+
+        # All twelve choose 10:00, where three interviewers are free: three get it, nine are told it is taken.
+        answers, burst = _rush(server, browsers, dict.fromkeys(browsers, "10:00"), one_time)
+        winners, losers = _answered(server, answers, len(browsers))
+        bookings = _confirmed_in(one_time)
+        print(f"\n{db.engine.dialect.name}: 12 candidates choosing one time with 3 interviewers, answered in "
+              f"{burst:.1f} s: {len(winners)} booked, on interviewers {sorted(b.slot.lane for b in bookings)}, "
+              f"{len(losers)} told the time was taken")
+        assert len(winners) == 3
+        assert len(losers) == 9
+        assert {b.candidate_id for b in bookings} == winners
+        assert sorted(b.slot.lane for b in bookings) == [1, 2, 3]
+        assert {f"{to_local(b.slot.starts_at):%H:%M}" for b in bookings} == {"10:00"}
+        assert all("Book 10:10 instead" in answers[cid].text for cid in losers)  # the nearest time really free
+
+        # Then three of them for each time of the afternoon session, all at once: a race lost on one interviewer
+        # must end with the next one, so everybody gets the time they chose and every slot is booked once.
+        wanted = {cid: times[i % len(times)] for i, cid in enumerate(browsers)}
+        answers, burst = _rush(server, browsers, wanted, every_time)
+        winners, losers = _answered(server, answers, len(browsers))
+        bookings = _confirmed_in(every_time)
+        print(f"{db.engine.dialect.name}: 12 candidates choosing 4 times with 3 interviewers, answered in "
+              f"{burst:.1f} s: {len(winners)} booked, on {len({b.slot.lane for b in bookings})} interviewers, "
+              f"{len(losers)} told the time was taken")
+        assert winners == set(browsers)
+        assert not losers
+        assert sorted(b.slot_id for b in bookings) == sorted(slot.id for slot in every_time.slots)  # each once
+        assert all(f"{to_local(b.slot.starts_at):%H:%M}" == wanted[b.candidate_id] for b in bookings)
+        db.session.rollback()
 
     log = server.log.read_text()
     for trouble in ("Traceback", "database is locked", "deadlock", "WORKER TIMEOUT", "[ERROR]"):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from hashlib import sha256
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, select
@@ -32,14 +33,17 @@ from matchapp.models import (
     User,
     UserSession,
     UserToken,
+    WaitlistEntry,
+    WaitlistOffer,
 )
-from matchapp.services import accounts, personal_data, user_sessions
+from matchapp.services import accounts, personal_data, user_sessions, waitlist
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import OutcomeEntry, record_candidate_feedback, record_follow_ups, record_outcomes
 
 YESTERDAY = datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 CANDIDATE_TABLES = {"users", "candidate", "enrollment", "booking", "outcome", "candidate_feedback", "follow_up",
-                    "outbox_message", "audit_event", "user_session", "user_token", "sent_notice"}
+                    "outbox_message", "audit_event", "user_session", "user_token", "sent_notice", "waitlist_entry",
+                    "waitlist_offer"}
 EMPLOYER_TABLES = {"users", "employer", "interview_session", "outbox_message", "audit_event", "user_session",
                    "user_token", "sent_notice"}
 STAFF_TABLES = {"users", "outbox_message", "audit_event", "user_session", "user_token", "sent_notice"}
@@ -72,6 +76,7 @@ class World:
             booked = book_slots(candidate, [dropped.slots[0 if candidate is self.alma else 1].id],
                                 by=candidate.user, now=now).booked[0]
             cancel_booking(booked, reason=reason, by=candidate.user, now=now)
+        self.wait_for_each_others_time(make, now)
         db.session.flush()
         alma_held, bent_held = (self.booking(c, held) for c in (self.alma, self.bent))
         record_outcomes(held, [
@@ -93,6 +98,17 @@ class World:
         accounts.send_sign_in_link(self.bent.user.email, now=now)
         db.session.commit()
 
+    def wait_for_each_others_time(self, make, now):
+        """Two full one-time sessions tomorrow afternoon: each candidate has the time the other waits for, and was
+        offered a time (the consultant put Alma on her list)."""
+        for clock, holder, waiter, by in ((15, self.bent, self.alma, self.consultant),
+                                          (16, self.alma, self.bent, self.bent.user)):
+            full = make.session(self.cafe, start=time(clock), end=time(clock, 10), title="Kok")
+            book_slots(holder, [full.slots[0].id], by=holder.user, now=now)
+            entry = waitlist.join(full, waiter, by=by, now=now)
+            db.session.add(WaitlistOffer(entry=entry, slot=full.slots[0], token_hash=sha256(
+                waiter.user.email.encode()).hexdigest(), created_at=now, expires_at=now + timedelta(hours=1)))
+
     @staticmethod
     def booking(candidate, session: InterviewSession) -> Booking:
         return db.session.scalar(select(Booking).where(Booking.candidate_id == candidate.id,
@@ -112,9 +128,10 @@ def rows_about(user: User) -> dict[str, set[int]]:
     candidate = user.candidate
     bookings = ids(select(Booking.id).where(Booking.candidate_id == candidate.id)) if candidate else set()
     enrollments = ids(select(Enrollment.id).where(Enrollment.candidate_id == candidate.id)) if candidate else set()
+    entries = ids(select(WaitlistEntry.id).where(WaitlistEntry.candidate_id == candidate.id)) if candidate else set()
     mails = ids(select(OutboxMessage.id).where(OutboxMessage.recipient_id == user.id))
     objects = {("User", user.id)} | {("Booking", i) for i in bookings} | {("Enrollment", i) for i in enrollments} \
-        | {("OutboxMessage", i) for i in mails}
+        | {("OutboxMessage", i) for i in mails} | {("WaitlistEntry", i) for i in entries}
     if candidate:
         objects.add(("Candidate", candidate.id))
     if user.employer_id:
@@ -136,6 +153,8 @@ def rows_about(user: User) -> dict[str, set[int]]:
             "outcome": ids(select(Outcome.id).where(Outcome.booking_id.in_(bookings))),
             "candidate_feedback": ids(select(CandidateFeedback.id).where(CandidateFeedback.booking_id.in_(bookings))),
             "follow_up": ids(select(FollowUp.id).where(FollowUp.candidate_id == candidate.id)),
+            "waitlist_entry": entries,
+            "waitlist_offer": ids(select(WaitlistOffer.id).where(WaitlistOffer.entry_id.in_(entries))),
         }
     if user.employer_id:
         created = select(InterviewSession.id).where(InterviewSession.created_by_id == user.id)
@@ -160,7 +179,8 @@ def secrets_in_database() -> list[str]:
     """Every hash and secret the database keeps: password and link-token hashes, session key hashes, feed tokens."""
     return [*db.session.scalars(select(User.password_hash).where(User.password_hash.is_not(None))),
             *db.session.scalars(select(User.calendar_token).where(User.calendar_token.is_not(None))),
-            *db.session.scalars(select(UserToken.token_hash)), *db.session.scalars(select(UserSession.key_hash))]
+            *db.session.scalars(select(UserToken.token_hash)), *db.session.scalars(select(UserSession.key_hash)),
+            *db.session.scalars(select(WaitlistOffer.token_hash).where(WaitlistOffer.token_hash.is_not(None)))]
 
 
 # --- (a) Every row about the person, and nothing about anyone else ------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import OutboxMessage
+from matchapp.models import OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
 from matchapp.services import accounts, catalogue, funnel
 from matchapp.services import booking as booking_service
 
@@ -65,8 +65,10 @@ CONTENT_TYPES = ["form", "multipart", "json", "text"]
 
 # How each URL argument is filled in: names of the world's objects (a real id) or a string strategy.
 ID_ARGUMENTS = {"session_id": "session", "slot_id": "slot", "booking_id": "booking", "candidate_id": "candidate",
-                "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant"}
-STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token"), "table": tuple(funnel.TABLES)}
+                "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant",
+                "entry_id": "entry"}
+STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token", "offer_token"),
+                    "table": tuple(funnel.TABLES)}
 
 
 class World:
@@ -79,7 +81,7 @@ class World:
         self.candidate_obj = make.candidate(consultant=self.consultant, completed=[course])
         self.employer = make.employer()
         session = make.session(self.employer, interviewers=2)
-        make.session(self.employer, day=date.today() + timedelta(days=3), title="Kok")  # still open to the candidate
+        kok = make.session(self.employer, day=date.today() + timedelta(days=3), title="Kok")  # open to the candidate
         self.admin = make.admin()
         result = booking_service.book_slots(self.candidate_obj, [session.slots[0].id], by=self.candidate_obj.user,
                                             now=now)
@@ -89,10 +91,18 @@ class World:
         self.sign_in_token = accounts.issue_token(self.candidate_obj.user, accounts.SIGN_IN, minutes=60, now=now)
         self.password_token = accounts.issue_token(self.employer, accounts.PASSWORD, minutes=60, now=now)
         self.calendar_token = accounts.new_calendar_token(self.employer, now=now)
+        # A waiting-list offer of Kok's first time to the candidate (only the hash of its link's token is stored).
+        self.offer_token = "an-offer-of-a-free-time"
+        entry = WaitlistEntry(session=kok, candidate=self.candidate_obj, added_by_id=self.candidate_obj.user_id,
+                              status=WaitStatus.WAITING, created_at=now)
+        db.session.add(WaitlistOffer(entry=entry, slot=kok.slots[0], created_at=now,
+                                     token_hash=hashlib.sha256(self.offer_token.encode()).hexdigest(),
+                                     expires_at=kok.slots[0].starts_at - timedelta(hours=2)))
         db.session.commit()
         self.ids = {"session": session.id, "slot": session.slots[3].id, "booking": result.booked[0].id,
                     "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
-                    "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id}
+                    "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id,
+                    "entry": entry.id}
         self.users = {"anonymous": None, "candidate": self.candidate_obj.user, "employer": self.employer,
                       "consultant": self.consultant, "admin": self.admin}
 

@@ -24,6 +24,7 @@ from matchapp.models.outcome import (
 )
 from matchapp.models.session import InterviewSession, MeetingMode, SessionStatus, Slot, SlotStatus
 from matchapp.models.user import Candidate, Role, TargetGroup, User, UserSession, UserToken
+from matchapp.models.waitlist import WaitlistEntry, WaitlistOffer, WaitStatus
 
 __all__ = [
     "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
@@ -32,4 +33,5 @@ __all__ = [
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserSession", "UserToken",
+    "WaitlistEntry", "WaitlistOffer", "WaitStatus",
 ]

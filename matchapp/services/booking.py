@@ -27,10 +27,11 @@ from matchapp.models import (
     Slot,
     SlotStatus,
     User,
+    WaitStatus,
 )
 from matchapp.models.course import CourseRun
 from matchapp.models.session import session_course
-from matchapp.services import audit
+from matchapp.services import audit, offers, waitlist
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 
 
@@ -46,19 +47,23 @@ class BookingResult:
     taken: list[TakenSlot]
 
 
-def _gap() -> timedelta:
+def booking_gap() -> timedelta:
+    """The least time between two of a candidate's meetings (rule 2)."""
     return timedelta(minutes=current_app.config["BOOKING_GAP_MINUTES"])
 
 
-def _overlaps(a: Slot, b: Slot, gap: timedelta) -> bool:
+def overlaps(a: Slot, b: Slot, gap: timedelta) -> bool:
+    """Whether two meetings are closer than the gap (rule 2)."""
     return a.starts_at < b.ends_at + gap and b.starts_at < a.ends_at + gap
 
 
-def _closes_at(slot: Slot) -> datetime:
+def closes_at(slot: Slot) -> datetime:
+    """When booking the slot closes (rule 5)."""
     return slot.starts_at - timedelta(hours=slot.session.booking_closes_hours)
 
 
-def _label(slot: Slot) -> str:
+def slot_label(slot: Slot) -> str:
+    """A slot as messages name it: its time and employer."""
     return f"{formats.slot_time(slot.starts_at)} ({slot.session.employer.name})"
 
 
@@ -119,28 +124,30 @@ def free_slots(sessions: list[InterviewSession], *, now: datetime) -> dict[int, 
         .order_by(Slot.starts_at, Slot.lane)
     )
     for slot in slots:
-        if _closes_at(slot) > now:
+        if closes_at(slot) > now:
             by_session[slot.session_id].append(slot)
     return by_session
 
 
-def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -> list[str]:
-    """Every reason why this selection cannot be booked as a whole (rules 2-5); empty when it can."""
+def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime,
+                    moving: Booking | None = None) -> list[str]:
+    """Every reason why this selection cannot be booked as a whole (rules 2-5); empty when it can. When `moving`
+    a booking, the selection is its new time and the booking itself is left out, as if booked anew."""
     problems: list[str] = []
-    gap = _gap()
+    gap = booking_gap()
     course_ids = completed_course_ids(candidate)
-    existing = confirmed_bookings(candidate)
+    existing = [booking for booking in confirmed_bookings(candidate) if moving is None or booking.id != moving.id]
     booked_sessions = {booking.session_id for booking in existing}
     if not slots:
         return [str(_l("Choose at least one time."))]
     for slot in slots:
         session = slot.session
-        if session.status != SessionStatus.PUBLISHED or slot.status != SlotStatus.OPEN:
-            problems.append(str(_l("%(slot)s is no longer offered.", slot=_label(slot))))
-        elif _closes_at(slot) <= now:
-            problems.append(str(_l("Booking for %(slot)s has closed.", slot=_label(slot))))
+        if session.status != SessionStatus.PUBLISHED or not _time_offered(slot):
+            problems.append(str(_l("%(slot)s is no longer offered.", slot=slot_label(slot))))
+        elif closes_at(slot) <= now:
+            problems.append(str(_l("Booking for %(slot)s has closed.", slot=slot_label(slot))))
         if not (course_ids & {course.id for course in session.courses} if session.courses else course_ids):
-            problems.append(str(_l("%(slot)s is for participants of other courses.", slot=_label(slot))))
+            problems.append(str(_l("%(slot)s is for participants of other courses.", slot=slot_label(slot))))
         if session.id in booked_sessions:
             problems.append(str(_l("You already have a meeting in the session at %(employer)s.",
                                    employer=session.employer.name)))
@@ -152,13 +159,13 @@ def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -
     ordered = sorted(slots, key=lambda s: s.starts_at)
     for i, slot in enumerate(ordered):
         for other in ordered[i + 1:]:
-            if _overlaps(slot, other, gap):
+            if overlaps(slot, other, gap):
                 problems.append(str(_l("%(a)s and %(b)s are too close together.",
-                                       a=_label(slot), b=_label(other))))
+                                       a=slot_label(slot), b=slot_label(other))))
         for booking in existing:
-            if _overlaps(slot, booking.slot, gap):
+            if overlaps(slot, booking.slot, gap):
                 problems.append(str(_l("%(a)s is too close to your meeting %(b)s.",
-                                       a=_label(slot), b=_label(booking.slot))))
+                                       a=slot_label(slot), b=slot_label(booking.slot))))
     cap = current_app.config["DAILY_BOOKING_CAP"]
     per_day = Counter(local_day(booking.slot.starts_at) for booking in existing)
     per_day.update(local_day(slot.starts_at) for slot in slots)
@@ -167,6 +174,12 @@ def check_selection(candidate: Candidate, slots: list[Slot], *, now: datetime) -
             problems.append(str(_l("You can have at most %(cap)d meetings on %(day)s.", cap=cap,
                                    day=formats.day_month(day))))
     return problems
+
+
+def _time_offered(slot: Slot) -> bool:
+    """Some interviewer still offers the slot's time (rule 0), even when this slot itself is cancelled."""
+    return slot.status == SlotStatus.OPEN or bool(db.session.scalar(select(exists().where(
+        Slot.session_id == slot.session_id, Slot.starts_at == slot.starts_at, Slot.status == SlotStatus.OPEN))))
 
 
 def load_slots(slot_ids: list[int]) -> list[Slot]:
@@ -180,10 +193,11 @@ def load_slots(slot_ids: list[int]) -> list[Slot]:
 
 
 def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: datetime) -> BookingResult:
-    """Book several slots with one confirm (rule 6).
+    """Book several times with one confirm (rule 6); each slot id stands for its time in its session (rule 0).
 
-    The selection is checked as a whole first; then each slot is booked in its own savepoint, so a slot
-    taken meanwhile is reported with the nearest free alternative while the others are booked.
+    The selection is checked as a whole first; then each time is booked with a free interviewer in its own
+    savepoint, so a time taken meanwhile (all interviewers booked) is reported with the nearest free alternative
+    while the others are booked.
 
     :raises SelectionError: the selection breaks a rule as a whole; nothing is booked.
     """
@@ -202,35 +216,50 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
         (booked if booking else lost).append(booking or slot)
     mine = [booking.slot for booking in confirmed_bookings(candidate)] if lost else []
     taken = [TakenSlot(slot, _alternative(slot, mine, now=now)) for slot in lost]
+    waitlist.end_waiting(candidate, [booking.session_id for booking in booked], WaitStatus.BOOKED, now=now)
     for booking in booked:
         audit.record(by, "booking_created", booking, now=now)
         _tell_booked(booking, now=now)
     return BookingResult(booked, taken)
 
 
+def free_slots_at(slot: Slot) -> list[Slot]:
+    """The open slots without a confirmed booking in the slot's session that start when it does: one per free
+    interviewer (rule 0), in the interviewers' order."""
+    taken = exists().where(Booking.slot_id == Slot.id, Booking.status == BookingStatus.CONFIRMED)
+    return list(db.session.scalars(
+        select(Slot).where(Slot.session_id == slot.session_id, Slot.starts_at == slot.starts_at,
+                           Slot.status == SlotStatus.OPEN, ~taken).order_by(Slot.lane)
+    ))
+
+
 def _insert_booking(candidate: Candidate, slot: Slot, *, by: User, now: datetime) -> Booking | None:
-    """Book one slot, or None when someone else holds it (rule 1, enforced by a partial unique index)."""
-    holder = exists().where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
-    if db.session.scalar(select(holder)):
-        return None
-    booking = Booking(slot=slot, session_id=slot.session_id, candidate=candidate, booked_by_id=by.id,
-                      status=BookingStatus.CONFIRMED, uid=f"{uuid.uuid4()}@matchapp", sequence=0,
-                      created_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(booking)
-    except IntegrityError:
-        return None
-    return booking
+    """Book the slot's time with any free interviewer (rule 0), or None when all of them are taken.
+
+    Each interviewer's slot is tried in its own savepoint: a concurrent booking of the same slot ends as an
+    IntegrityError on the partial unique index (rule 1), and the next interviewer is tried.
+    """
+    for lane_slot in free_slots_at(slot):
+        booking = Booking(slot=lane_slot, session_id=lane_slot.session_id, candidate=candidate, booked_by_id=by.id,
+                          status=BookingStatus.CONFIRMED, uid=f"{uuid.uuid4()}@matchapp", sequence=0,
+                          created_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+        except IntegrityError:
+            continue
+        return booking
+    return None
 
 
 def _alternative(slot: Slot, mine: list[Slot], *, now: datetime) -> Slot | None:
-    """The free slot of the same session nearest in time that fits around the candidate's meetings (mine)."""
-    gap = _gap()
+    """The free slot of the same session nearest in time that fits around the candidate's meetings (mine): another
+    time, since every interviewer at the slot's own time is booked (rule 0)."""
+    gap = booking_gap()
     if any(booking_slot.session_id == slot.session_id for booking_slot in mine):
         return None
     options = [s for s in free_slots([slot.session], now=now)[slot.session_id]
-               if not any(_overlaps(s, other, gap) for other in mine)]
+               if s.starts_at != slot.starts_at and not any(overlaps(s, other, gap) for other in mine)]
     return min(options, key=lambda s: abs(s.starts_at - slot.starts_at), default=None)
 
 
@@ -241,11 +270,11 @@ def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) ->
     last free slot and each gets its earliest slot that fits, which places the most sessions possible when
     each session is one interval; a small search covers the rest.
     """
-    gap = _gap()
+    gap = booking_gap()
     sessions = [s for s in bookable_sessions(candidate, now=now) if s.id in set(session_ids)]
     mine = [booking.slot for booking in confirmed_bookings(candidate)]
     booked_sessions = {slot.session_id for slot in mine}
-    options = {sid: [s for s in slots if not any(_overlaps(s, m, gap) for m in mine)]
+    options = {sid: [s for s in slots if not any(overlaps(s, m, gap) for m in mine)]
                for sid, slots in free_slots(sessions, now=now).items() if sid not in booked_sessions}
     order = sorted((sid for sid in options if options[sid]), key=lambda sid: options[sid][-1].ends_at)
     cap = current_app.config["DAILY_BOOKING_CAP"]
@@ -262,7 +291,7 @@ def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) ->
         budget[0] -= 1
         for slot in options[order[index]]:
             day = local_day(slot.starts_at)
-            if per_day[day] < cap and not any(_overlaps(slot, other, gap) for other in chosen):
+            if per_day[day] < cap and not any(overlaps(slot, other, gap) for other in chosen):
                 per_day[day] += 1
                 search(index + 1, [*chosen, slot])
                 per_day[day] -= 1
@@ -294,12 +323,32 @@ def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now
     db.session.flush()
     audit.record(by, "booking_cancelled", booking, now=now)
     session_cancelled = booking.session.status == SessionStatus.CANCELLED
-    for recipient in _people_of(booking):
+    for recipient in people_of(booking):
         mail.queue(recipient, "booking_cancelled", now=now, booking=booking, reason=reason,
-                   session_cancelled=session_cancelled, invite=_invite(booking, recipient, ical.CANCEL))
+                   session_cancelled=session_cancelled, invite=invite_for(booking, recipient, ical.CANCEL))
+    if booking.slot.status == SlotStatus.OPEN and booking.session.status == SessionStatus.PUBLISHED:
+        offers.offer_free_times(booking.session, [booking.slot], now=now)
 
 
-def _people_of(booking: Booking) -> list[User]:
+def move_to_free_lane(booking: Booking, slots: list[Slot]) -> bool:
+    """Put the booking on the first of these slots it gets (one interviewer's slot each, rule 0); False when every
+    one was booked meanwhile.
+
+    Each slot is tried in its own savepoint: a concurrent booking of it ends as an IntegrityError on the partial
+    unique index (rule 1), and the next one is tried.
+    """
+    for slot in slots:
+        try:
+            with db.session.begin_nested():
+                booking.slot = slot
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return True
+    return False
+
+
+def people_of(booking: Booking) -> list[User]:
     """Candidate, the employer contact, and the consultant who booked, each once."""
     people = [booking.candidate.user, booking.session.created_by]
     if booking.booked_by.role == Role.CONSULTANT:
@@ -307,14 +356,14 @@ def _people_of(booking: Booking) -> list[User]:
     return list({user.id: user for user in people}.values())
 
 
-def _invite(booking: Booking, recipient: User, method: str) -> tuple[Booking, str] | None:
+def invite_for(booking: Booking, recipient: User, method: str) -> tuple[Booking, str] | None:
     """The calendar invite goes to the meeting's attendees (candidate and employer contact), not to the consultant."""
     attendees = {booking.candidate.user_id, booking.session.created_by_id}
     return (booking, method) if recipient.id in attendees else None
 
 
 def _tell_booked(booking: Booking, *, now: datetime) -> None:
-    for recipient in _people_of(booking):
+    for recipient in people_of(booking):
         template = "booking_made_for_you" if (recipient.id == booking.candidate.user_id
                                               and booking.booked_by_id != recipient.id) else "booking_confirmed"
-        mail.queue(recipient, template, now=now, booking=booking, invite=_invite(booking, recipient, ical.REQUEST))
+        mail.queue(recipient, template, now=now, booking=booking, invite=invite_for(booking, recipient, ical.REQUEST))

@@ -30,7 +30,7 @@ from matchapp.models import (
     User,
     UserToken,
 )
-from matchapp.services import audit, user_sessions
+from matchapp.services import audit, user_sessions, waitlist
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.sessions import cancel_session
@@ -110,6 +110,7 @@ def erase_candidate(candidate: Candidate, *, reason: str, by: User | None, now: 
     user = candidate.user
     identifiers = _anonymise_user(user, now=now)
     candidate.pitch = ""
+    waitlist.forget_candidate(candidate, now=now)  # first: the cancellations below offer their times to others
     bookings = db.session.scalars(select(Booking).where(Booking.candidate_id == candidate.id)).all()
     for booking in bookings:
         if booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at > now:

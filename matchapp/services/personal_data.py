@@ -37,6 +37,8 @@ from matchapp.models import (
     User,
     UserSession,
     UserToken,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 from matchapp.services import audit
 from matchapp.services.mailbox import mask_secret_links
@@ -80,6 +82,7 @@ LABELS = {
     "outbox_status": {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
                       "dead": _l("could not be sent")},
     "mode": {"video": _l("Video"), "phone": _l("Phone"), "onsite": _l("On site")},
+    "wait_status": {"waiting": _l("waiting"), "booked": _l("got a time"), "left": _l("left the list")},
 }
 
 
@@ -258,6 +261,34 @@ def _follow_up_rows(person: User) -> list[dict]:
     return rows
 
 
+@_source("waitlist_entry", _l("Waiting lists you were on"), CANDIDATE,
+         ("job", "employer", "session_starts_at", "status_text", "added_by", "created_at", "ended_at"))
+def _waitlist_rows(person: User) -> list[dict]:
+    if person.candidate is None:
+        return []
+    entries = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.candidate_id == person.candidate.id)
+                                 .order_by(WaitlistEntry.id))
+    return [{"id": w.id, "job": w.session.title, "employer": w.session.employer.name,
+             "session_starts_at": _iso(w.session.starts_at), "status": w.status.value,
+             "status_text": _label("wait_status", w.status.value), "added_by": _acting_person(person, w.added_by),
+             "created_at": _iso(w.created_at), "ended_at": _iso(w.ended_at)} for w in entries]
+
+
+@_source("waitlist_offer", _l("Free times offered to you from a waiting list"), CANDIDATE,
+         ("starts_at", "employer", "created_at", "expires_at", "answered_at", "booking_id"))
+def _waitlist_offer_rows(person: User) -> list[dict]:
+    if person.candidate is None:
+        return []
+    offers = db.session.scalars(
+        select(WaitlistOffer).join(WaitlistEntry, WaitlistOffer.entry_id == WaitlistEntry.id)
+        .where(WaitlistEntry.candidate_id == person.candidate.id).order_by(WaitlistOffer.id))
+    # The token's hash is left out: it guards the e-mailed link, like the other link codes.
+    return [{"id": o.id, "entry_id": o.entry_id, "starts_at": _iso(o.slot.starts_at),
+             "employer": o.slot.session.employer.name, "created_at": _iso(o.created_at),
+             "expires_at": _iso(o.expires_at), "answered_at": _iso(o.answered_at), "booking_id": o.booking_id}
+            for o in offers]
+
+
 @_source("outbox_message", _l("E-mails sent to you"), EVERYONE,
          ("created_at", "subject", "status_text", "sent_at", "text"))
 def _outbox_rows(person: User) -> list[dict]:
@@ -281,7 +312,9 @@ def _audit_objects(person: User) -> list:
     if person.candidate is not None:
         objects += [("Candidate", [person.candidate.id]),
                     ("Booking", select(Booking.id).where(Booking.candidate_id == person.candidate.id)),
-                    ("Enrollment", select(Enrollment.id).where(Enrollment.candidate_id == person.candidate.id))]
+                    ("Enrollment", select(Enrollment.id).where(Enrollment.candidate_id == person.candidate.id)),
+                    ("WaitlistEntry",
+                     select(WaitlistEntry.id).where(WaitlistEntry.candidate_id == person.candidate.id))]
     if person.employer_id is not None:
         objects.append(("Employer", [person.employer_id]))
     return [and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids)) for kind, ids in objects]

@@ -20,7 +20,7 @@ from matchapp.models import (
     SlotStatus,
     User,
 )
-from matchapp.services import audit
+from matchapp.services import audit, waitlist
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError, NotAllowed
 
@@ -102,7 +102,7 @@ def _as_saved(draft: SessionDraft) -> SessionDraft:
                    address=draft.address if draft.mode == MeetingMode.ONSITE else None)
 
 
-def _draft_of(session: InterviewSession) -> SessionDraft:
+def draft_of(session: InterviewSession) -> SessionDraft:
     """The draft a session was saved from."""
     return SessionDraft(
         title=session.title, description=session.description, course_ids=sorted(c.id for c in session.courses),
@@ -134,7 +134,7 @@ def update_draft(session: InterviewSession, draft: SessionDraft, *, by: User, no
     """
     if session.status != SessionStatus.DRAFT:
         raise Conflict(_l("Only a draft can be changed."))
-    if _as_saved(draft) == _draft_of(session):
+    if _as_saved(draft) == draft_of(session):
         return  # saved again unchanged: nothing to plan anew, nothing to audit
     planned = _check_draft(draft, now=now)
     session.slots.clear()
@@ -195,6 +195,7 @@ def cancel_session(session: InterviewSession, reason: str, *, by: User, now: dat
         slot.status = SlotStatus.CANCELLED
     for booking in bookings:
         cancel_booking(booking, reason=reason, by=by, now=now)
+    waitlist.close_list(session, now=now)
     audit.record(by, "session_cancelled", session, now=now)
     return len(bookings)
 

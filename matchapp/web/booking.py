@@ -12,6 +12,7 @@ from matchapp.extensions import db
 from matchapp.localtime import local_day, utcnow
 from matchapp.models import Booking, Candidate, Slot
 from matchapp.services import booking as booking_service
+from matchapp.services import waitlist
 from matchapp.services.errors import SelectionError
 from matchapp.web.access import get_or_404
 from matchapp.web.forms_common import ActionForm
@@ -37,17 +38,22 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
     page = db.paginate(booking_service.sessions_to_offer_query(candidate, now=now), page=page_number(), per_page=20)
     shown = page.items
     free = booking_service.free_slots(shown, now=now)
+    # A chosen slot id stands for its time (rule 0): mark that time, whichever interviewer's slot it now shows.
+    chosen_times = {(slot.session_id, slot.starts_at) for slot in booking_service.load_slots(list(chosen))}
+    open_lists = waitlist.open_for_waiting([s.id for s in shown if not free[s.id]], now=now)
     offers = []
     for s in shown:
         times = []  # one choice per start time: the first free interviewer's slot
         for _start, same_time in groupby(free[s.id], key=lambda slot: slot.starts_at):
             times.append(next(same_time))
-        if times:
+        if times or s.id in open_lists:  # a full session still taking bookings: its waiting list
             offers.append((s, times))
     days = [(day, list(items)) for day, items in groupby(offers, key=lambda o: local_day(o[0].starts_at))]
-    return render_template("booking/pick.html", candidate=candidate, days=days, chosen=set(chosen),
+    chosen = {slot.id for _s, times in offers for slot in times if (slot.session_id, slot.starts_at) in chosen_times}
+    return render_template("booking/pick.html", candidate=candidate, days=days, chosen=chosen,
                            problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page.page,
-                           has_next=page.has_next), status
+                           has_next=page.has_next, waiting=waitlist.waiting_in(candidate, [s.id for s in shown]),
+                           waiting_counts=waitlist.waiting_counts([s.id for s in shown])), status
 
 
 def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):

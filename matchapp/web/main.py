@@ -80,6 +80,7 @@ ERROR_TEXTS = {
     404: (_l("Page not found"), _l("The page does not exist, or it has been removed.")),
     405: (_l("Not allowed"), _l("This page cannot be used like that.")),
     409: (_l("Conflict"), _l("This cannot be done in the current state. Reload the page and try again.")),
+    410: (_l("The link no longer works"), _l("The link has expired or has been used already.")),
     413: (_l("Too much data"), _l("What was sent is too large. Shorten the text and try again.")),
     429: (_l("Too many attempts"), _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An error occurred on our side. Please try again later.")),

@@ -6,10 +6,11 @@ is. A test compares the visits with the app's GET routes, so a new page cannot b
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,9 +32,21 @@ from browser.live import (
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Booking, Candidate, CourseRun, InterviewSession, OutboxMessage, SessionStatus
-from matchapp.services import accounts, sessions
-from matchapp.services.booking import book_slots, free_slots
+from matchapp.models import (
+    Booking,
+    Candidate,
+    CourseRun,
+    InterviewSession,
+    MeetingMode,
+    OutboxMessage,
+    SessionStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitStatus,
+)
+from matchapp.services import accounts, sessions, waitlist
+from matchapp.services.booking import book_slots, bookable_sessions, check_selection, free_slots
+from matchapp.services.errors import SelectionError
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 375)
@@ -66,6 +79,41 @@ class Ids:
     mail_message: int  # the outbox message with that link
     employer: int  # the hotel (Mette's organisation)
     member: int  # Mette, the hotel's member
+    booking: int  # Amina's meeting at the hotel, which she can move to another time
+    offer_token: str  # a waiting-list offer of a free time e-mailed to a candidate (Lone)
+
+
+def waiting_list_offer(candidate: Candidate, *, now) -> str:
+    """Put the candidate on the list of a session with a free time that fits them, and offer them that time (the
+    offer is written directly, without its e-mail, so that the newest e-mail stays the registration link)."""
+    free = free_slots(bookable_sessions(candidate, now=now), now=now)
+    slot = next(slot for slots in free.values() for slot in slots if not check_selection(candidate, [slot], now=now))
+    token = "an-offer-of-a-free-time-to-lone"
+    entry = WaitlistEntry(session=slot.session, candidate=candidate, added_by_id=candidate.user_id,
+                          status=WaitStatus.WAITING, created_at=now)
+    db.session.add(WaitlistOffer(entry=entry, slot=slot, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                 created_at=now, expires_at=slot.starts_at - timedelta(hours=2)))
+    return token
+
+
+def full_session_amina_waits_for(employer, amina: Candidate, peter: Candidate, *, now) -> None:
+    """A one-time session taken by someone else: Amina is on its waiting list (her pages show the list and "Leave"),
+    Peter is not (the consultant's pick page for him shows "Full" and the button), and the employer sees 1 waiting."""
+    day = (now + timedelta(days=5)).astimezone(LOCAL_TZ).date()
+    full = sessions.create_session(sessions.SessionDraft(
+        title="Kok", description="", course_ids=[], local_date=day, start_time=time(7), end_time=time(7, 10),
+        slot_minutes=10, break_minutes=0, interviewers=1, mode=MeetingMode.PHONE, video_url=None, address=None,
+        booking_closes_hours=2), by=employer, now=now)
+    sessions.publish_session(full, by=employer, now=now)
+    others = db.session.scalars(select(Candidate).where(Candidate.id.not_in([amina.id, peter.id]))).all()
+    for holder in others:
+        try:
+            with db.session.begin_nested():
+                book_slots(holder, [full.slots[0].id], by=holder.user, now=now)
+            break
+        except SelectionError:
+            continue
+    waitlist.join(full, amina, by=amina.user, now=now)
 
 
 def prepare(site: Site) -> Ids:
@@ -80,7 +128,8 @@ def prepare(site: Site) -> Ids:
                                       .order_by(InterviewSession.starts_at)).all()
         past = db.session.scalars(mine.where(InterviewSession.starts_at < now, InterviewSession.id.in_(
             select(Booking.session_id))).order_by(InterviewSession.starts_at.desc())).first()
-        book_slots(amina, [free_slots([upcoming[-1]], now=now)[upcoming[-1].id][0].id], by=amina.user, now=now)
+        booked = book_slots(amina, [free_slots([upcoming[-1]], now=now)[upcoming[-1].id][0].id], by=amina.user,
+                            now=now).booked
         draft = sessions.create_session(sessions.SessionDraft(
             title="Nattevagt", description="", course_ids=[], local_date=(now + timedelta(days=10)).astimezone(
                 LOCAL_TZ).date(), start_time=upcoming[0].starts_at.astimezone(LOCAL_TZ).time(),
@@ -102,6 +151,7 @@ def prepare(site: Site) -> Ids:
         # A candidate not seen for almost a year, whom the retention page lists with a "Keep" button.
         dormant = db.session.scalars(select(Candidate).where(Candidate.jobcenter_id == amina.jobcenter_id,
                                                              Candidate.id.not_in([amina.id, peter.id]))).first()
+        full_session_amina_waits_for(mette, amina, peter, now=now)
         dormant.user.created_at, dormant.user.last_active_at = now - timedelta(days=350), None
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
@@ -109,7 +159,8 @@ def prepare(site: Site) -> Ids:
                   password_token=accounts.issue_token(mette, accounts.PASSWORD, minutes=600, now=now),
                   registration_token=registration_token,
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
-                  employer=mette.employer_id, member=mette.id)
+                  employer=mette.employer_id, member=mette.id, booking=booked[0].id,
+                  offer_token=waiting_list_offer(sign_in_user.candidate, now=now))
         db.session.commit()
     return ids
 
@@ -178,6 +229,7 @@ VISITS = [
     Visit(None, "password-reset-errors", "auth.password_reset", lambda i: f"/password/{i.password_token}",
           submit(OWN_FORM)),
     Visit(None, "register-confirm", "auth.register_confirm", lambda i: f"/register/confirm/{i.registration_token}"),
+    Visit(None, "waiting-list-offer", "offers.offer", lambda i: f"/offers/{i.offer_token}"),
     Visit(None, "not-found", "404", lambda i: "/no-such-page", status=404),
     Visit(None, "accessibility-statement", "main.accessibility", lambda i: "/tilgaengelighed"),
     Visit(None, "privacy-notice", "privacy.notice", lambda i: "/privacy/"),
@@ -190,6 +242,9 @@ VISITS = [
     Visit(CANDIDATE, "meetings-feed", "candidate.meetings", lambda i: "/candidate/meetings",
           submit("main form[action='/calendar/token']")),
     Visit(CANDIDATE, "profile", "candidate.profile", lambda i: "/candidate/profile"),
+    Visit(CANDIDATE, "move", "candidate.move_meeting", lambda i: f"/candidate/meetings/{i.booking}/move"),
+    Visit(CANDIDATE, "move-same-time", "candidate.move_meeting_confirm",
+          lambda i: f"/candidate/meetings/{i.booking}/move", submit(OWN_FORM), 422),
     # (The pitch is optional and the browser stops typing at its longest, so this form cannot be sent wrong.)
     Visit(CANDIDATE, "profile-saved", "candidate.profile", lambda i: "/candidate/profile",
           submit(OWN_FORM, {"textarea": "Jeg er god til Excel og til at tale med gæster."})),
@@ -207,6 +262,10 @@ VISITS = [
     Visit(EMPLOYER, "session-edit", "employer.session_edit", lambda i: f"/employer/sessions/{i.draft}/edit"),
     Visit(EMPLOYER, "session-edit-errors", "employer.session_edit", lambda i: f"/employer/sessions/{i.draft}/edit",
           submit(OWN_FORM, {"input[name=title]": ""})),
+    Visit(EMPLOYER, "session-change", "employer.session_change", lambda i: f"/employer/sessions/{i.session}/change"),
+    Visit(EMPLOYER, "session-change-errors", "employer.session_change_times",
+          lambda i: f"/employer/sessions/{i.session}/change",
+          submit("main form[action$='/change/times']", {"input[name=times-end_time]": "00:05"}), 422),
     Visit(EMPLOYER, "outcomes", "employer.session_outcomes",
           lambda i: f"/employer/sessions/{i.past_session}/outcomes"),
     Visit(EMPLOYER, "outcomes-errors", "employer.session_outcomes",
@@ -229,6 +288,10 @@ VISITS = [
           lambda i: f"/consultant/candidates/{i.other_candidate}/book", BOOK_NOTHING),
     Visit(CONSULTANT, "booked", "consultant.candidate_booked",
           lambda i: f"/consultant/candidates/{i.other_candidate}/book", book_a_planned_time),
+    Visit(CONSULTANT, "book-waiting-list", "consultant.candidate_book",
+          lambda i: f"/consultant/candidates/{i.other_candidate}/book",
+          submit(OWN_FORM, button="button[formaction*='/waitlist']")),  # joins, or on the second run leaves
+    Visit(CONSULTANT, "move", "consultant.booking_move", lambda i: f"/consultant/bookings/{i.booking}/move"),
     Visit(CONSULTANT, "employers", "consultant.employers", lambda i: "/consultant/employers"),
     Visit(CONSULTANT, "runs", "consultant.runs", lambda i: "/consultant/runs"),
     Visit(CONSULTANT, "follow-up", "consultant.run_follow_up",

@@ -16,8 +16,18 @@ from matchapp import jobs
 from matchapp.demo import next_weekdays
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Booking, BookingStatus, InterviewSession, Outcome, SessionStatus, User
-from matchapp.services import accounts
+from matchapp.models import (
+    Booking,
+    BookingStatus,
+    InterviewSession,
+    Outcome,
+    SessionStatus,
+    User,
+    WaitlistEntry,
+    WaitStatus,
+)
+from matchapp.services import accounts, offers
+from matchapp.services.booking import bookable_sessions, check_selection, free_slots
 
 NEW_EMPLOYER = {"organisation": "Café Søerne ApS", "address": "Søtorvet 5, 1371 København K", "name": "Ulla Bager",
                 "email": "ulla@cafe-soerne.example", "password": "en lang adgangskode"}
@@ -249,3 +259,76 @@ def test_a_candidate_books_three_meetings_with_the_keyboard_only(browser: Browse
     expect(page.locator(".alert-success h2")).to_have_text("3 samtaler er booket")
     for employer, time in times.items():
         expect(page.locator("main li").filter(has_text=employer)).to_contain_text(time)
+
+
+def test_a_candidate_moves_a_meeting_to_another_time_on_a_phone(browser: Browser, site: Site):
+    phone = new_context(browser, width=375, height=800, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/")
+    booked_time = choose_time(phone, "Hotel Nørreport A/S", 0)
+    phone.get_by_role("button", name="Book de valgte tider").click()
+    expect(phone.locator(".alert-success h2")).to_have_text("1 samtale er booket")
+
+    # On "My meetings" the candidate opens the meeting's "Move to another time" and picks the last free time.
+    phone.goto(f"{site.url}/candidate/meetings")
+    card = phone.locator("li.session-card").filter(has_text="Hotel Nørreport A/S").filter(has_text=booked_time)
+    card.get_by_role("link", name=re.compile("Flyt til en anden tid")).click()
+    expect(phone.locator("h1")).to_have_text("Flyt mødet")
+    expect(phone.locator("main input[type=radio]:checked + label")).to_contain_text("din tid nu")
+    new_radio = phone.locator("main input[type=radio]").last
+    new_radio.check()
+    new_time = phone.locator(f"label[for='{new_radio.get_attribute('id')}']").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "candidate-move-375")
+    phone.get_by_role("button", name="Flyt", exact=True).click()
+
+    expect(phone).to_have_url(f"{site.url}/candidate/meetings")
+    expect(phone.locator(".alert-success")).to_contain_text("Dit møde er flyttet til")
+    expect(phone.locator(".alert-success")).to_contain_text(new_time)
+    expect(phone.locator("li.session-card").filter(has_text="Hotel Nørreport A/S")).to_contain_text(new_time)
+    with site.data():
+        booking = db.session.scalars(select(Booking).join(InterviewSession).join(User, User.id == Booking.booked_by_id)
+                                     .where(User.email == CANDIDATE, Booking.status == BookingStatus.CONFIRMED)
+                                     .order_by(Booking.id.desc())).first()
+        assert booking.sequence == 1  # the calendar entry is updated in place
+
+
+def test_a_waiting_candidate_books_a_freed_time_from_the_e_mail_on_a_phone(browser: Browser, site: Site):
+    # Amina waits for a time at an employer; a time that fits her frees, and the app e-mails her an offer.
+    now = utcnow()
+    with site.data():
+        amina = accounts.find_user(CANDIDATE).candidate
+        free = free_slots(bookable_sessions(amina, now=now), now=now)
+        slot = next(slot for slots in free.values() for slot in slots if not check_selection(amina, [slot], now=now))
+        db.session.add(WaitlistEntry(session=slot.session, candidate=amina, added_by_id=amina.user_id,
+                                     status=WaitStatus.WAITING, created_at=now - timedelta(days=1)))
+        assert offers.offer_free_times(slot.session, [slot], now=now) == 1
+        db.session.commit()
+        employer, session_id = slot.session.employer.name, slot.session_id
+        clock = f"{slot.starts_at.astimezone(LOCAL_TZ):%H:%M}"
+    admin = new_context(browser).new_page()
+    sign_in(admin, site, ADMIN)
+
+    # She opens the link from the e-mail on her phone, without signing in, and presses the one button.
+    phone = new_context(browser, width=375, height=800, is_mobile=True, has_touch=True).new_page()
+    phone.goto(mailed_link(admin, site, CANDIDATE, "/offers/"))
+    expect(phone.locator("h1")).to_have_text("En tid er ledig")
+    expect(phone.locator("main")).to_contain_text(employer)
+    expect(phone.locator("main")).to_contain_text(clock)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "candidate-waitlist-offer-375")
+    phone.get_by_role("button", name="Book denne tid").click()
+
+    expect(phone.locator("h1")).to_have_text("Tiden er booket")
+    expect(phone.locator("main")).to_contain_text(clock)
+    phone.get_by_role("link", name="Se Mine møder").click()
+    expect(phone).to_have_url(re.compile(r"/login"))  # her meetings are behind signing in
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/meetings")
+    expect(phone.locator("li.session-card").filter(has_text=employer)).to_contain_text(clock)
+    with site.data():
+        entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.session_id == session_id))
+        assert entry.status == WaitStatus.BOOKED
+        assert db.session.scalar(select(func.count(Booking.id)).where(
+            Booking.session_id == session_id, Booking.candidate_id == entry.candidate_id,
+            Booking.status == BookingStatus.CONFIRMED)) == 1

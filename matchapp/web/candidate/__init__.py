@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("candidate", __name__, url_prefix="/candidate")
 
-from matchapp.web.candidate import routes  # noqa: E402,F401 - registers the views on bp
+from matchapp.web.candidate import moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp

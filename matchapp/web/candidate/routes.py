@@ -13,7 +13,7 @@ from wtforms.validators import AnyOf, Length
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus, InterviewSession, NextStep, Role, Slot
-from matchapp.services import accounts
+from matchapp.services import accounts, waitlist
 from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
@@ -84,7 +84,7 @@ def meetings():
     cancelled = [b for b in bookings if b.status != BookingStatus.CONFIRMED]
     return render_template("candidate/meetings.html", upcoming=upcoming, past=past, cancelled=cancelled,
                            feedback=outcome_service.feedback_by_booking([b.id for b in past]), form=BookingCancelForm(),
-                           feedback_form=FeedbackForm(), now=now)
+                           feedback_form=FeedbackForm(), now=now, waiting=waitlist.waiting_entries(me(), now=now))
 
 
 @bp.post("/meetings/<int:booking_id>/cancel")

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from matchapp import formats
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
-from matchapp.services import figures, funnel
+from matchapp.services import figures, funnel, refills
 from matchapp.spreadsheet import neutralise_formula
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
@@ -139,7 +139,8 @@ def dashboard():
     page = page_number()
     tables["employers"], has_next = page_of_employers(tables["employers"], page)
     return render_template("consultant/dashboard.html", form=form, tables=tables, refreshed_at=refreshed_at,
-                           page=page, has_next=has_next, figure=figure, csv_url=csv_url, chart_data=chart_data)
+                           page=page, has_next=has_next, figure=figure, csv_url=csv_url, chart_data=chart_data,
+                           refills=refills.refill_figures(funnel_filter(form)))
 
 
 @bp.get("/dashboard/<table>.csv")

@@ -28,7 +28,7 @@ from matchapp.models import (
     TargetGroup,
     User,
 )
-from matchapp.services import accounts, catalogue
+from matchapp.services import accounts, catalogue, waitlist
 from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
@@ -122,7 +122,8 @@ def render_candidate(candidate: Candidate, form: CompletionForm, status: int = 2
         .order_by(Slot.starts_at.desc())).all()
     return render_template("consultant/candidate.html", candidate=candidate, enrollments=enrollments,
                            bookings=bookings, sides=outcome_service.both_sides(bookings), form=form,
-                           action_form=ActionForm(), now=utcnow()), status
+                           action_form=ActionForm(), now=utcnow(),
+                           waiting=waitlist.waiting_entries(candidate, now=utcnow())), status
 
 
 @bp.post("/candidates/<int:candidate_id>/completions")

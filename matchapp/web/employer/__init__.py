@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 
-from matchapp.web.employer import routes  # noqa: E402,F401 - registers the views on bp
+from matchapp.web.employer import changes, routes  # noqa: E402,F401 - registers the views on bp

@@ -141,3 +141,40 @@ class OutcomesForm(AppForm):
         for row in self.rows:
             for name, message in rows.get(row.form.booking_id.data, {}).items():
                 row.form[name].errors = [*row.form[name].errors, message]
+
+
+class TimesForm(AppForm):
+    """A published session's times and interviewers on the same day; the reason is asked for when booked meetings
+    would be cancelled."""
+
+    start_time = TimeField(_l("From"), validators=[InputRequired(_l("Enter a start time."))])
+    end_time = TimeField(_l("To"), validators=[InputRequired(_l("Enter an end time."))])
+    interviewers = WholeNumberField(_l("Interviewers at the same time"), validators=[
+        InputRequired(_l("Enter a number.")), NumberRange(1, 10, _l("Choose between 1 and 10."))])
+    reason = StringField(_l("Reason (the candidates see it)"), validators=[
+        Length(max=300, message=_l("Write at most 300 characters."))])
+
+    def validate_end_time(self, field):
+        if self.start_time.data and field.data and field.data <= self.start_time.data:
+            raise ValidationError(_l("The end time must be after the start time."))
+
+
+class MoveForm(AppForm):
+    """Move a published session to another day and/or start time; it keeps its length."""
+
+    local_date = DayField(_l("New date"), validators=[InputRequired(_l("Enter a date."))])
+    start_time = TimeField(_l("New start time"), validators=[InputRequired(_l("Enter a start time."))])
+
+
+class PlaceForm(AppForm):
+    """A published session's video link or address."""
+
+    video_url = StringField(_l("Video link"), validators=[
+        Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+
+
+class InterviewerForm(AppForm):
+    """Move a booked meeting to another interviewer at the same time."""
+
+    lane = WholeNumberField(validators=[InputRequired(), NumberRange(1, 10)])

@@ -13,6 +13,7 @@ from matchapp.localtime import utcnow
 from matchapp.models import Course, InterviewSession, Role, Slot
 from matchapp.services import outcomes as outcome_service
 from matchapp.services import sessions as session_service
+from matchapp.services import waitlist
 from matchapp.services.errors import MatchappError
 from matchapp.services.outcomes import OutcomeErrors
 from matchapp.web.access import get_or_404, role_required
@@ -43,7 +44,8 @@ def dashboard():
     page = db.paginate(select(InterviewSession).where(InterviewSession.employer_id == current_user.employer_id)
                        .order_by(InterviewSession.starts_at.desc()), page=page_number(), per_page=20)
     counts = queries.slot_counts([s.id for s in page.items])
-    return render_template("employer/dashboard.html", page=page, counts=counts, employer=current_user.employer)
+    return render_template("employer/dashboard.html", page=page, counts=counts, employer=current_user.employer,
+                           waiting=waitlist.waiting_counts([s.id for s in page.items]))
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
@@ -88,7 +90,8 @@ def session(session_id: int):
     session = my_session(session_id)
     lanes = queries.lanes_with_bookings(session)
     return render_template("employer/session.html", session=session, lanes=lanes, form=ActionForm(),
-                           cancel_form=CancelForm(), started=session.starts_at <= utcnow())
+                           cancel_form=CancelForm(), started=session.starts_at <= utcnow(),
+                           waiting=waitlist.waiting_counts([session.id]).get(session.id, 0))
 
 
 @bp.route("/sessions/<int:session_id>/outcomes", methods=["GET", "POST"])

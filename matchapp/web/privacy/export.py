@@ -43,6 +43,8 @@ COLUMN_LABELS = {
     "sent_at": _l("Sent"), "text": _l("Text"), "action": _l("Action"), "object_type": _l("Kind of record"),
     "object_id": _l("Record no."), "by": _l("By"), "last_seen_at": _l("Last seen"), "purpose": _l("Purpose"),
     "expires_at": _l("Expires"), "used_at": _l("Used"), "kind": _l("Kind"),
+    "session_starts_at": _l("Session starts"), "added_by": _l("Put on the list by"), "ended_at": _l("Ended"),
+    "answered_at": _l("Answered"),
 }
 # Fields whose text may run over several lines.
 LONG_TEXT = {"pitch", "note", "text", "cancel_reason", "description", "address"}

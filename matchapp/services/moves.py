@@ -1,0 +1,76 @@
+"""Moving a meeting to another time of its session in one step: the calendar entry is updated in place."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from matchapp import formats, ical, mail
+from matchapp.extensions import db
+from matchapp.localtime import local_day
+from matchapp.models import Booking, BookingStatus, Candidate, Role, SessionStatus, Slot, SlotStatus, User
+from matchapp.services import audit, offers
+from matchapp.services import booking as rules
+from matchapp.services.errors import Conflict, MatchappError, SelectionError
+
+
+def move_choices(booking: Booking, *, now: datetime) -> list[Slot]:
+    """The times the booking can move to: one free slot per other time of its session that can still be booked
+    and fits around the candidate's other meetings (gap, daily cap), soonest first."""
+    if booking.session.status != SessionStatus.PUBLISHED:
+        return []
+    gap, cap = rules.booking_gap(), current_app.config["DAILY_BOOKING_CAP"]
+    others = [b.slot for b in rules.confirmed_bookings(booking.candidate) if b.id != booking.id]
+    per_day = Counter(local_day(slot.starts_at) for slot in others)
+    times: dict[datetime, Slot] = {}
+    for slot in rules.free_slots([booking.session], now=now)[booking.session_id]:
+        if (slot.starts_at != booking.slot.starts_at and per_day[local_day(slot.starts_at)] < cap
+                and not any(rules.overlaps(slot, other, gap) for other in others)):
+            times.setdefault(slot.starts_at, slot)
+    return list(times.values())
+
+
+def move_booking(booking: Booking, slot_id: int, *, by: User, now: datetime) -> Booking:
+    """Move a confirmed booking to another free time of its session in one step (rule 0: any free interviewer
+    at that time), every booking rule checked as if booked anew (rules 2-5); the invite is updated in
+    place (METHOD:REQUEST, same UID, SEQUENCE + 1) and the freed time is offered to the waiting list.
+
+    :raises Conflict: the booking is cancelled, or the new time was taken meanwhile; nothing changes.
+    :raises MatchappError: a candidate moves after the cancel cutoff (rule 5), the meeting has begun, the time is
+        not one of the session's or is the current one; nothing changes.
+    :raises SelectionError: the new time breaks a booking rule; nothing changes.
+    """
+    db.session.execute(select(Candidate.id).where(Candidate.id == booking.candidate_id).with_for_update())
+    db.session.refresh(booking)  # a move that waited for the lock sees the booking as the other one left it
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict(_l("The meeting is cancelled already."))
+    old_slot = booking.slot
+    cutoff = timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])
+    if old_slot.starts_at <= now:
+        raise MatchappError(_l("The meeting has already begun, so it cannot be moved."))
+    if by.role == Role.CANDIDATE and now > old_slot.starts_at - cutoff:
+        raise MatchappError(_l("It is too late to move the meeting here. Please contact your consultant."))
+    target = next(iter(rules.load_slots([slot_id])), None)
+    if target is None or target.session_id != booking.session_id:
+        raise MatchappError(_l("Choose one of the free times in this session."))
+    if target.starts_at == old_slot.starts_at:
+        raise MatchappError(_l("The meeting is already at %(time)s. Choose another time to move it.",
+                               time=formats.slot_time(old_slot.starts_at)))
+    problems = rules.check_selection(booking.candidate, [target], now=now, moving=booking)
+    if problems:
+        raise SelectionError(problems)
+    if not rules.move_to_free_lane(booking, rules.free_slots_at(target)):
+        raise Conflict(_l("Someone else has just taken %(slot)s. Choose another time.", slot=rules.slot_label(target)))
+    booking.sequence += 1
+    booking.candidate.user.last_active_at = now
+    db.session.flush()
+    audit.record(by, "booking_moved", booking, now=now)
+    for recipient in rules.people_of(booking):
+        mail.queue(recipient, "booking_moved", now=now, booking=booking, old_starts_at=old_slot.starts_at,
+                   old_ends_at=old_slot.ends_at, invite=rules.invite_for(booking, recipient, ical.REQUEST))
+    if old_slot.status == SlotStatus.OPEN:
+        offers.offer_free_times(booking.session, [old_slot], now=now)
+    return booking

@@ -1,0 +1,260 @@
+"""Changing a published session: its times and interviewers, its day, its place; and moving a booking between the
+employer's interviewers (rule 0: the candidate booked a time, the employer decides who talks to whom).
+
+Every change keeps the bookings it can: a booking keeps its UID, and when its time or place changes its SEQUENCE
+grows by one and the candidate and the employer contact get an updated invite (METHOD:REQUEST) with an e-mail saying
+what changed. A change that changes nothing sends nothing and records nothing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+
+from matchapp import ical, mail
+from matchapp.extensions import db
+from matchapp.localtime import local_to_utc, to_local
+from matchapp.models import (
+    Booking,
+    BookingStatus,
+    InterviewSession,
+    MeetingMode,
+    SessionStatus,
+    Slot,
+    SlotStatus,
+    User,
+    WaitlistOffer,
+)
+from matchapp.services import audit, offers, waitlist
+from matchapp.services import booking as rules
+from matchapp.services.errors import Conflict, MatchappError
+from matchapp.services.sessions import PlannedSlot, draft_of, plan_slots
+
+
+class ReasonNeeded(MatchappError):
+    """The change would cancel booked meetings and no reason for the candidates was given; nothing changed.
+    `count` is how many meetings it would cancel."""
+
+    def __init__(self, count: int):
+        super().__init__(_l("The change cancels booked meetings. Write a reason for the candidates."), field="reason")
+        self.count = count
+
+
+def ensure_changeable(session: InterviewSession, *, now: datetime) -> None:
+    """:raises Conflict: the session is not published, or has started already."""
+    if session.status != SessionStatus.PUBLISHED:
+        raise Conflict(_l("Only a published session can be changed here."))
+    if session.starts_at <= now:
+        raise Conflict(_l("The session has already started."))
+
+
+def _confirmed(session: InterviewSession) -> dict[int, Booking]:
+    """The session's confirmed bookings by slot id."""
+    return {b.slot_id: b for b in db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))}
+
+
+def _used(slot: Slot) -> bool:
+    """Whether anything refers to the slot: a booking (also a cancelled one) or a waiting-list offer."""
+    return bool(db.session.scalar(select(
+        exists().where(Booking.slot_id == slot.id) | exists().where(WaitlistOffer.slot_id == slot.id))))
+
+
+def _plan(session: InterviewSession, **changes) -> list[PlannedSlot]:
+    """The session's slots as planned with these changes to its times."""
+    return plan_slots(replace(draft_of(session), **changes))
+
+
+def change_times(session: InterviewSession, start_time: time, end_time: time, interviewers: int, *,
+                 reason: str | None, by: User, now: datetime) -> int:
+    """Change the start and end time on the same day and the number of interviewers; returns how many booked
+    meetings were cancelled.
+
+    Slots are matched by (interviewer, start time): the kept ones keep their bookings, new ones are offered to the
+    waiting list. A booking of a removed interviewer moves to a free interviewer at the same time; if there is none
+    it is cancelled (CANCEL invite, e-mail, the reason) and the candidate is put on the waiting list. Removed slots
+    that were never booked nor offered are deleted (the page shows no trace of them); the others are cancelled, since
+    bookings and offers refer to them.
+
+    :raises Conflict: the session is not published or has started.
+    :raises MatchappError: the new times give no slot, or start in the past.
+    :raises ReasonNeeded: booked meetings would be cancelled and no reason was given; nothing changed.
+    """
+    ensure_changeable(session, now=now)
+    if (start_time, end_time, interviewers) == (session.start_time, session.end_time, session.interviewers):
+        return 0
+    planned = _plan(session, start_time=start_time, end_time=end_time, interviewers=interviewers)
+    if not planned:
+        raise MatchappError(_l("The time is too short for one slot."), field="end_time")
+    if planned[0].starts_at <= now:
+        raise MatchappError(_l("The session must start in the future."), field="start_time")
+    reason = (reason or "").strip() or None
+    existing = {(slot.lane, slot.starts_at): slot for slot in session.slots}
+    keys = {(p.lane, p.starts_at) for p in planned}
+    booked = _confirmed(session)
+    removed = [slot for key, slot in existing.items() if key not in keys]
+    homeless = [booked[slot.id] for slot in removed if slot.id in booked]
+    free_at: dict[datetime, int] = defaultdict(int)  # free interviewers at each time in the new plan
+    for p in planned:
+        slot = existing.get((p.lane, p.starts_at))
+        if slot is None or (slot.status == SlotStatus.OPEN and slot.id not in booked):
+            free_at[p.starts_at] += 1
+    waiting: dict[datetime, int] = defaultdict(int)
+    for booking in homeless:
+        waiting[booking.slot.starts_at] += 1
+    to_cancel = sum(max(0, count - free_at[start]) for start, count in waiting.items())
+    if to_cancel and not reason:
+        raise ReasonNeeded(to_cancel)
+
+    added = [Slot(session=session, lane=p.lane, starts_at=p.starts_at, ends_at=p.ends_at, status=SlotStatus.OPEN)
+             for p in planned if (p.lane, p.starts_at) not in existing]
+    db.session.add_all(added)
+    db.session.flush()
+    for slot in removed:
+        slot.status = SlotStatus.CANCELLED
+    cancelled = 0
+    for booking in homeless:
+        if rules.move_to_free_lane(booking, [s for s in rules.free_slots_at(booking.slot)
+                                        if (s.lane, s.starts_at) in keys]):
+            audit.record(by, "booking_interviewer_changed", booking, now=now)
+            continue
+        if not reason:  # a candidate took the free interviewer meanwhile
+            raise ReasonNeeded(1)
+        rules.cancel_booking(booking, reason=reason, by=by, now=now)
+        _wait_again(session, booking, by=by, now=now)
+        cancelled += 1
+    for slot in removed:
+        if not _used(slot):
+            session.slots.remove(slot)
+    session.start_time, session.end_time, session.interviewers = start_time, end_time, interviewers
+    session.starts_at = planned[0].starts_at
+    session.ends_at = max(p.ends_at for p in planned)
+    db.session.flush()
+    audit.record(by, "session_times_changed", session, now=now)
+    still_free = [slot for slot in added if slot.id not in _confirmed(session)]
+    if still_free:
+        offers.offer_free_times(session, still_free, now=now)
+    return cancelled
+
+
+def _wait_again(session: InterviewSession, booking: Booking, *, by: User, now: datetime) -> None:
+    """Offer the candidate of a cancelled meeting a new place: the session's waiting list. A candidate the list
+    refuses (e.g. no longer eligible) is simply not put on it: the cancellation stands either way."""
+    try:
+        with db.session.begin_nested():
+            waitlist.join(session, booking.candidate, by=by, now=now)
+    except MatchappError:
+        pass
+
+
+def move_session(session: InterviewSession, local_date: date, start_time: time, *, by: User, now: datetime) -> int:
+    """Move the whole session to another day and/or start time, keeping its length; returns how many booked
+    candidates were told.
+
+    Every slot shifts by the same wall-clock amount; every booking keeps its UID, its SEQUENCE grows by one, and
+    the candidate and the employer contact get an updated invite with a "session changed" e-mail.
+
+    :raises Conflict: the session is not published or has started.
+    :raises MatchappError: the new time passes midnight, starts in the past, or falls in a change of the clocks.
+    """
+    ensure_changeable(session, now=now)
+    if (local_date, start_time) == (session.local_date, session.start_time):
+        return 0
+    length = datetime.combine(session.local_date, session.end_time) - datetime.combine(
+        session.local_date, session.start_time)
+    new_start = datetime.combine(local_date, start_time)
+    if (new_start + length).date() != local_date:
+        raise MatchappError(_l("The session must end on the same day."), field="start_time")
+    old_start = datetime.combine(session.local_date, session.start_time)
+    moves = {}
+    for slot in session.slots:
+        wall = new_start + (to_local(slot.starts_at).replace(tzinfo=None) - old_start)
+        minutes = slot.ends_at - slot.starts_at
+        starts_at, ends_at = local_to_utc(wall.date(), wall.time()), local_to_utc(
+            (wall + minutes).date(), (wall + minutes).time())
+        if starts_at is None or ends_at is None or ends_at - starts_at != minutes:
+            raise MatchappError(_l("The clocks change during that time. Choose another time."), field="start_time")
+        moves[slot] = (starts_at, ends_at)
+    first = min(starts_at for starts_at, _ in moves.values())
+    if first <= now:
+        raise MatchappError(_l("The session must start in the future."), field="local_date")
+    booked = _confirmed(session)
+    old_times = {booking.id: (booking.slot.starts_at, booking.slot.ends_at) for booking in booked.values()}
+    # Two phases, because UNIQUE(session_id, lane, starts_at) is checked row by row: first out of the way (a time
+    # no session has, unique by slot id), then into place.
+    parked = datetime(1970, 1, 1, tzinfo=UTC)
+    for slot in moves:
+        slot.starts_at = parked + timedelta(minutes=2 * slot.id)
+        slot.ends_at = slot.starts_at + timedelta(minutes=1)
+    db.session.flush()
+    for slot, (starts_at, ends_at) in moves.items():
+        slot.starts_at, slot.ends_at = starts_at, ends_at
+    session.local_date, session.start_time = local_date, start_time
+    session.end_time = (new_start + length).time()
+    session.starts_at = first
+    session.ends_at = max(ends_at for _, ends_at in moves.values())
+    db.session.flush()
+    audit.record(by, "session_moved", session, now=now)
+    for booking in booked.values():
+        _tell_changed(booking, old_times=old_times[booking.id], now=now)
+    return len(booked)
+
+
+def change_place(session: InterviewSession, *, video_url: str | None, address: str | None, by: User,
+                 now: datetime) -> int:
+    """Change the video link (video meetings) or the address (meetings on site); returns how many booked candidates
+    were told (an updated invite and an e-mail each).
+
+    :raises Conflict: the session is not published or has started, or is held by phone.
+    :raises MatchappError: an on-site meeting without an address.
+    """
+    ensure_changeable(session, now=now)
+    if session.mode == MeetingMode.VIDEO:
+        new, field = (video_url or "").strip() or None, "video_url"
+    elif session.mode == MeetingMode.ONSITE:
+        new, field = (address or "").strip() or None, "address"
+        if new is None:
+            raise MatchappError(_l("Enter the address of the meeting."), field="address")
+    else:
+        raise Conflict(_l("A phone meeting has no link or address to change."))
+    if getattr(session, field) == new:
+        return 0
+    setattr(session, field, new)
+    db.session.flush()
+    audit.record(by, "session_place_changed", session, now=now)
+    booked = list(_confirmed(session).values())
+    for booking in booked:
+        _tell_changed(booking, old_times=None, now=now)
+    return len(booked)
+
+
+def _tell_changed(booking: Booking, *, old_times: tuple[datetime, datetime] | None, now: datetime) -> None:
+    """An updated invite (same UID, SEQUENCE + 1) and an e-mail saying what changed, to everyone involved."""
+    booking.sequence += 1
+    for recipient in rules.people_of(booking):
+        mail.queue(recipient, "session_changed", now=now, booking=booking, old_times=old_times,
+                   invite=rules.invite_for(booking, recipient, ical.REQUEST))
+
+
+def change_interviewer(booking: Booking, lane: int, *, by: User, now: datetime) -> None:
+    """Move a booking to another of the employer's interviewers at the same time (rule 0: the candidate booked the
+    time). Neither the time nor the place changes, and the invite names no interviewer, so nobody is told.
+
+    :raises Conflict: the meeting is cancelled or has started, or that interviewer is not free at that time.
+    """
+    session = booking.session
+    if booking.status != BookingStatus.CONFIRMED or session.status != SessionStatus.PUBLISHED:
+        raise Conflict(_l("The meeting is cancelled."))
+    if booking.slot.starts_at <= now:
+        raise Conflict(_l("The meeting has already started."))
+    if lane == booking.slot.lane:
+        return
+    target = db.session.scalar(select(Slot).where(
+        Slot.session_id == session.id, Slot.lane == lane, Slot.starts_at == booking.slot.starts_at,
+        Slot.status == SlotStatus.OPEN))
+    if target is None or not rules.move_to_free_lane(booking, [target]):
+        raise Conflict(_l("Interviewer %(lane)d is not free at that time.", lane=lane))
+    audit.record(by, "booking_interviewer_changed", booking, now=now)
