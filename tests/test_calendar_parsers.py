@@ -24,7 +24,7 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, Candidate, MeetingMode, OutboxMessage, User
 from matchapp.services import booking as booking_service
-from matchapp.services import moves, sessions
+from matchapp.services import moves, session_changes, sessions
 
 ICALJS_SCRIPT = Path(__file__).with_name("icaljs_start.mjs")
 SPRING_FORWARD = date(2026, 3, 29)  # Copenhagen goes from UTC+1 to UTC+2 at 02:00
@@ -227,9 +227,38 @@ def moved_twice_then_cancelled(make, client, auth) -> Document:
     return Document(invite_to(candidate.user, "CANCEL"), "CANCEL", [Meeting.of(booking)])
 
 
+def changed_by_the_employer(make) -> tuple[Candidate, Booking]:
+    """A meeting the candidate moved once, whose session the employer then moved a day later and whose video link
+    the employer then changed: SEQUENCE 1, 2, 3."""
+    candidate, booking = moved(make, 1)
+    session, employer = booking.session, booking.session.created_by
+    session_changes.move_session(session, session.local_date + timedelta(days=1), session.start_time, by=employer,
+                                 now=utcnow())
+    db.session.commit()
+    assert booking.sequence == 2
+    session_changes.change_place(session, video_url="https://meet.example.dk/ny-kok", address=None, by=employer,
+                                 now=utcnow())
+    db.session.commit()
+    assert booking.sequence == 3
+    return candidate, booking
+
+
+def session_moved_and_link_changed(make, client, auth) -> Document:
+    candidate, booking = changed_by_the_employer(make)
+    return Document(invite_to(candidate.user, "REQUEST"), "REQUEST", [Meeting.of(booking)])
+
+
+def session_changed_then_cancelled(make, client, auth) -> Document:
+    candidate, booking = changed_by_the_employer(make)
+    booking_service.cancel_booking(booking, reason=None, by=candidate.user, now=utcnow())
+    db.session.commit()
+    assert booking.sequence == 4
+    return Document(invite_to(booking.session.created_by, "CANCEL"), "CANCEL", [Meeting.of(booking)])
+
+
 DOCUMENTS = [booking_request, candidate_cancels, employer_cancels_session, spring_forward_day, fall_back_day,
              personal_feed, booking_download, line_breaks_download, moved_once, moved_twice,
-             moved_twice_then_cancelled]
+             moved_twice_then_cancelled, session_moved_and_link_changed, session_changed_then_cancelled]
 
 
 @pytest.fixture(params=DOCUMENTS, ids=[build.__name__ for build in DOCUMENTS])
