@@ -7,10 +7,15 @@ document.addEventListener('DOMContentLoaded', function () {
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', box.dataset.label);
     box.appendChild(canvas);
+    // The page says what to draw: bars or lines, stacked or not, counts or per cent.
+    var chart = JSON.parse(box.dataset.chart);
+    var y = {beginAtZero: true, stacked: !!chart.stacked};
+    if (chart.percent) { y.max = 100; y.ticks = {callback: function (value) { return value + ' %'; }}; }
     new window.Chart(canvas, {
-      type: 'bar',
-      data: JSON.parse(box.dataset.chart),
-      options: {responsive: true, maintainAspectRatio: false, animation: false, scales: {y: {beginAtZero: true}}}
+      type: chart.type,
+      data: {labels: chart.labels, datasets: chart.datasets},
+      options: {responsive: true, maintainAspectRatio: false, animation: false,
+                scales: {x: {stacked: !!chart.stacked}, y: y}}
     });
   });
 });

@@ -35,7 +35,9 @@ ACTIVITY_READY_OUTCOMES = [(ATTENDED, Result.HIRED, EmploymentType.INTERNSHIP), 
 
 class Cohort:
     """One GDPR course run that ended 70 days ago: 20 job-ready and 3 activity-ready completers; one employer's
-    session of 18 slots aimed at the course, after it, with 11 meetings; another employer's session nobody booked."""
+    session of 18 slots aimed at the course, after it, with 11 meetings; another employer's session, open to any
+    course, nobody booked. 60 days after: two hired full-time through the app and one who found full-time work
+    elsewhere; three in other work or none; one recorded as unknown; the rest not recorded."""
 
     def __init__(self, make, place: str = "Amager", course: str = "Datasikkerhed og GDPR",
                  employers: tuple[str, str] = ("Hotel Nørreport A/S", "Vagtselskabet ApS")):
@@ -60,6 +62,7 @@ class Cohort:
         record_outcomes(self.session, entries, by=self.employer, now=utcnow())
         record_follow_ups(self.run, {ready[0].id: EmploymentStatus.FULL_TIME, ready[1].id: EmploymentStatus.FULL_TIME,
                                      ready[2].id: EmploymentStatus.SMALL_JOB, ready[9].id: EmploymentStatus.UNEMPLOYED,
+                                     ready[10].id: EmploymentStatus.FULL_TIME, ready[11].id: EmploymentStatus.UNKNOWN,
                                      activity[0].id: EmploymentStatus.EDUCATION}, by=self.consultant, now=utcnow())
         refresh()
 
@@ -105,7 +108,9 @@ def download(client, table: str, flavour: str, **filters) -> list[list[str]]:
     response = client.get(f"/consultant/dashboard/{table}.csv", query_string={"format": flavour, **filters})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert f"matchapp-{table}-{flavour}.csv" in response.headers["Content-Disposition"]
+    exact = "-exact" if filters.get("numbers") == "exact" else ""
+    if not {"jobcenter_id", "course_id", "course_run_id", "period_from", "period_to"} & set(filters):
+        assert f"matchapp-{table}{exact}-{flavour}.csv" in response.headers["Content-Disposition"]
     raw = response.data
     if flavour == "excel":
         assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte order mark"
@@ -114,36 +119,93 @@ def download(client, table: str, flavour: str, **filters) -> list[list[str]]:
     return list(csv.reader(io.StringIO(raw.decode("utf-8")), delimiter=","))
 
 
-# Course, group, completed, met, attended, next step, hired, hired by type (full-time, part-time, small job,
-# internship, wage subsidy, flexjob), full-time after 60 days, share of completers.
-FUNNEL = [
-    ["Datasikkerhed og GDPR", "All", "23", "11", "9", "6", "4", "2", "0", "1", "1", "0", "0", "2", "8.7"],
-    ["Datasikkerhed og GDPR", "Job-ready", "20", "9", "7", "5", "3", "2", "0", "1", "0", "0", "0", "2", "10.0"],
-    ["Datasikkerhed og GDPR", "Activity-ready", "3", "2", "2", "1", "1", "0", "0", "0", "1", "0", "0", "0", "0.0"],
+def sh(figures: str) -> str:
+    """A share as the English page shows it, from "13.0 3/23 4.5-32.1": the per cent, part of whole, and the 95 %
+    interval."""
+    percent, fraction, interval = figures.split()
+    part, whole = fraction.split("/")
+    low, high = interval.split("-")
+    return f"{percent} % ({part} of {whole}; 95 %: {low}–{high} %)"
+
+
+GDPR = "Datasikkerhed og GDPR"
+ALL, READY, ACTIVE = "All", "Job-ready", "Activity-ready"
+# Course, group, completed, met, attended, next step, hired, in full-time work 60 days after, status not recorded,
+# share in full-time work of completers and of those with a recorded status.
+FUNNEL_ROWS = [
+    [ALL, "23", "11", "9", "6", "4", "3", "17", sh("13.0 3/23 4.5-32.1"), sh("50.0 3/6 18.8-81.2")],
+    [READY, "20", "9", "7", "5", "3", "3", "15", sh("15.0 3/20 5.2-36.0"), sh("60.0 3/5 23.1-88.2")],
+    [ACTIVE, "3", "2", "2", "1", "1", "0", "2", sh("0.0 0/3 0.0-56.1"), sh("0.0 0/1 0.0-79.3")],
 ]
+# Course, group, completed, full-time through the app, found elsewhere, not in full-time work, not recorded, share
+# through the app.
+OUTCOME_ROWS = [
+    [ALL, "23", "2", "1", "3", "17", sh("8.7 2/23 2.4-26.8")],
+    [READY, "20", "2", "1", "2", "15", sh("10.0 2/20 2.8-30.1")],
+    [ACTIVE, "3", "0", "0", "1", "2", sh("0.0 0/3 0.0-56.1")],
+]
+# Course, group, then the share in full-time work of the quarter the run ended (one run, one quarter).
+TREND_ROWS = [[ALL, sh("13.0 3/23 4.5-32.1")], [READY, sh("15.0 3/20 5.2-36.0")], [ACTIVE, sh("0.0 0/3 0.0-56.1")]]
 # Course, group, sessions, slots, booked, share booked, completed, hired, hires per completer.
-DEMAND = [
-    ["Datasikkerhed og GDPR", "All", "1", "18", "11", "61.1", "23", "4", "0.17"],
-    ["Datasikkerhed og GDPR", "Job-ready", "", "", "9", "50.0", "20", "3", "0.15"],
-    ["Datasikkerhed og GDPR", "Activity-ready", "", "", "2", "11.1", "3", "1", "0.33"],
+DEMAND_GDPR = [
+    [ALL, "1", "18", "11", sh("61.1 11/18 38.6-79.7"), "23", "4", sh("17.4 4/23 7.0-37.1")],
+    [READY, "–", "–", "9", sh("50.0 9/18 29.0-71.0"), "20", "3", sh("15.0 3/20 5.2-36.0")],
+    [ACTIVE, "–", "–", "2", sh("11.1 2/18 3.1-32.8"), "3", "1", sh("33.3 1/3 6.1-79.2")],
+]
+DEMAND_ANY = [
+    [ALL, "1", "6", "0", sh("0.0 0/6 0.0-39.0"), "–", "–", "–"],
+    [READY, "–", "–", "0", sh("0.0 0/6 0.0-39.0"), "–", "–", "–"],
+    [ACTIVE, "–", "–", "0", sh("0.0 0/6 0.0-39.0"), "–", "–", "–"],
+]
+DEMAND_TOTAL = [  # each session once: the GDPR session and the one open to any course
+    [ALL, "2", "24", "11", sh("45.8 11/24 27.9-64.9"), "23", "4", sh("17.4 4/23 7.0-37.1")],
+    [READY, "–", "–", "9", sh("37.5 9/24 21.2-57.3"), "20", "3", sh("15.0 3/20 5.2-36.0")],
+    [ACTIVE, "–", "–", "2", sh("8.3 2/24 2.3-25.8"), "3", "1", sh("33.3 1/3 6.1-79.2")],
 ]
 # Employer, group, sessions, slots, booked, share booked, outcomes, candidate no-show, employer no-show, hires.
-EMPLOYERS = [
-    ["Hotel Nørreport A/S", "All", "1", "18", "11", "61.1", "11", "9.1", "9.1", "4"],
-    ["Hotel Nørreport A/S", "Job-ready", "", "", "9", "50.0", "9", "11.1", "11.1", "3"],
-    ["Hotel Nørreport A/S", "Activity-ready", "", "", "2", "11.1", "2", "0.0", "0.0", "1"],
-    ["Vagtselskabet ApS", "All", "1", "6", "0", "0.0", "0", "", "", "0"],
-    ["Vagtselskabet ApS", "Job-ready", "", "", "0", "0.0", "0", "", "", "0"],
-    ["Vagtselskabet ApS", "Activity-ready", "", "", "0", "0.0", "0", "", "", "0"],
+HOTEL = [
+    [ALL, "1", "18", "11", sh("61.1 11/18 38.6-79.7"), "11", sh("9.1 1/11 1.6-37.7"), sh("9.1 1/11 1.6-37.7"), "4"],
+    [READY, "–", "–", "9", sh("50.0 9/18 29.0-71.0"), "9", sh("11.1 1/9 2.0-43.5"), sh("11.1 1/9 2.0-43.5"), "3"],
+    [ACTIVE, "–", "–", "2", sh("11.1 2/18 3.1-32.8"), "2", sh("0.0 0/2 0.0-65.8"), sh("0.0 0/2 0.0-65.8"), "1"],
 ]
+GUARDS = [
+    [ALL, "1", "6", "0", sh("0.0 0/6 0.0-39.0"), "0", "–", "–", "0"],
+    [READY, "–", "–", "0", sh("0.0 0/6 0.0-39.0"), "0", "–", "–", "0"],
+    [ACTIVE, "–", "–", "0", sh("0.0 0/6 0.0-39.0"), "0", "–", "–", "0"],
+]
+EMPLOYERS_TOTAL = [
+    [ALL, "2", "24", "11", sh("45.8 11/24 27.9-64.9"), "11", sh("9.1 1/11 1.6-37.7"), sh("9.1 1/11 1.6-37.7"), "4"],
+    [READY, "–", "–", "9", sh("37.5 9/24 21.2-57.3"), "9", sh("11.1 1/9 2.0-43.5"), sh("11.1 1/9 2.0-43.5"), "3"],
+    [ACTIVE, "–", "–", "2", sh("8.3 2/24 2.3-25.8"), "2", sh("0.0 0/2 0.0-65.8"), sh("0.0 0/2 0.0-65.8"), "1"],
+]
+# Employer, course, group, booked, hires, then hires by type: full-time, part-time, small job, internship, wage
+# subsidy, flexjob.
+HOTEL_GDPR = [[ALL, "11", "4", "2", "0", "1", "1", "0", "0"], [READY, "9", "3", "2", "0", "1", "0", "0", "0"],
+              [ACTIVE, "2", "1", "0", "0", "0", "1", "0", "0"]]
 MONTH = f"{TODAY - timedelta(days=65):%Y-%m}"
-MONTHS = [[MONTH, "All", "11", "4"], [MONTH, "Job-ready", "9", "3"], [MONTH, "Activity-ready", "2", "1"]]
-EXPECTED = {"funnel": FUNNEL, "demand": DEMAND, "employers": EMPLOYERS, "months": MONTHS}
+MONTH_ROWS = [[ALL, "11", "4"], [READY, "9", "3"], [ACTIVE, "2", "1"]]
 
 
-def on_page(rows: list[list[str]]) -> list[list[str]]:
-    """The expected figures as an English page shows them: 8.7 %, 0.17, a dash where a figure does not apply."""
-    return [[f"{cell} %" if re.fullmatch(r"\d+\.\d", cell) else cell or "–" for cell in row] for row in rows]
+def named(name: str | list[str], rows: list[list[str]]) -> list[list[str]]:
+    """Rows with the key's names in front."""
+    return [[*([name] if isinstance(name, str) else name), *row] for row in rows]
+
+
+EXPECTED = {
+    "funnel": named(GDPR, FUNNEL_ROWS) + named("Total", FUNNEL_ROWS),
+    "outcome": named(GDPR, OUTCOME_ROWS) + named("Total", OUTCOME_ROWS),
+    "trend": named(GDPR, TREND_ROWS) + named("Total", TREND_ROWS),
+    "demand": named(GDPR, DEMAND_GDPR) + named("Open to any course", DEMAND_ANY) + named("Total", DEMAND_TOTAL),
+    "employers": named("Hotel Nørreport A/S", HOTEL) + named("Vagtselskabet ApS", GUARDS)
+    + named("Total", EMPLOYERS_TOTAL),
+    "employer_courses": named(["Hotel Nørreport A/S", GDPR], HOTEL_GDPR) + named(["Total", ""], HOTEL_GDPR),
+    "months": named(MONTH, MONTH_ROWS) + named("Total", MONTH_ROWS),
+}
+
+
+def page_rows(page: str, key: str) -> list[list[str]]:
+    """A table's rows as an English page shows them, with plain spaces."""
+    return [[cell.replace("\xa0", " ") for cell in row] for row in table_rows(page, key)]
 
 
 def in_english(user) -> None:
@@ -159,31 +221,64 @@ def test_consultant_sees_every_figure_of_the_cohort_on_the_dashboard(client, aut
 
     assert response.status_code == 200
     for key, rows in EXPECTED.items():
-        assert [[cell.replace("\xa0", " ") for cell in row] for row in table_rows(response.text, key)] == \
-            on_page(rows), key
+        assert page_rows(response.text, key) == rows, key
     assert '<caption class="sr-only">The funnel per course: from completed course to full-time work</caption>' \
         in response.text
-    funnel_chart = json.loads(unescape(re.search(r"data-chart='([^']*)'", response.text).group(1)))
-    assert funnel_chart == {"labels": ["Completed the course", "Had a meeting", "Attended a meeting", "Next step",
-                                       "Hired", "In full-time work 60 days after"],
-                            "datasets": [{"label": "Datasikkerhed og GDPR", "data": [23, 11, 9, 6, 4, 2]}]}, \
-        "the chart draws the table's figures"
-    assert response.text.count('<th scope="col"') == sum(len(funnel_columns) for funnel_columns in (
-        FUNNEL[0], DEMAND[0], EMPLOYERS[0], MONTHS[0]))
+    quarter = (cohort.run.ends_on.month - 1) // 3 + 1
+    assert f'<th scope="col" class="numeric">Q{quarter} {cohort.run.ends_on.year}</th>' in response.text
+    charts = [json.loads(unescape(chart)) for chart in re.findall(r"data-chart='([^']*)'", response.text)]
+    assert charts[0] == {"type": "bar", "labels": ["Completed the course", "Had a meeting", "Attended a meeting",
+                                                   "Next step", "Hired"],
+                         "datasets": [{"label": GDPR, "data": [23, 11, 9, 6, 4]},
+                                      {"label": "Total", "data": [23, 11, 9, 6, 4]}]}, \
+        "the funnel's chart draws its stages, not the 60-day outcome"
+    assert charts[1] == {"type": "bar", "stacked": True, "percent": True, "labels": [GDPR, "Total"], "datasets": [
+        {"label": "In full-time work through a meeting in the app", "data": [8.7, 8.7]},
+        {"label": "In full-time work found elsewhere", "data": [4.3, 4.3]},
+        {"label": "Not in full-time work", "data": [13.0, 13.0]},
+        {"label": "Status not recorded", "data": [73.9, 73.9]}]}, "the 60-day outcome as shares of the completers"
+
+
+DASH = "empty, or 0 of 0"
+SHARE = re.compile(r"(\d+\.\d) % \((\d+) of (\d+); 95 %: (\d+\.\d)–(\d+\.\d) %\)")
+
+
+def in_csv(rows: list[list[str]], shares: list[int]) -> list[list[str]]:
+    """The page's rows as a download holds them: each share (the columns given) as five cells, its count, what it is
+    out of, the percentage and the interval; empty where the page shows a dash (where the share is 0 of 0, the
+    download still gives those two counts: `dashes` marks them)."""
+    converted = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if i in shares:
+                found = SHARE.fullmatch(cell)
+                cells += [found.group(2), found.group(3), found.group(1), found.group(4), found.group(5)] if found \
+                    else [DASH, DASH, "", "", ""]
+            else:
+                cells.append("" if cell == "–" else cell)
+        converted.append(cells)
+    return converted
 
 
 @pytest.mark.parametrize("table", list(EXPECTED))
-def test_every_table_downloads_for_danish_excel_and_as_plain_csv(client, auth, cohort, table):
+def test_every_table_downloads_with_the_pages_exact_figures_for_danish_excel_and_as_plain_csv(client, auth,
+                                                                                             cohort, table):
     in_english(cohort.consultant)
     auth.login(cohort.consultant)
+    page = client.get("/consultant/dashboard").text
+    shares = [i for i, cell in enumerate(page_rows(page, table)[0]) if SHARE.fullmatch(cell)]
 
-    excel = download(client, table, "excel")
-    plain = download(client, table, "plain")
+    excel = download(client, table, "excel", numbers="exact")
+    plain = download(client, table, "plain", numbers="exact")
 
-    assert plain[1:] == EXPECTED[table]
-    assert excel[1:] == [[cell.replace(".", ",") for cell in row] for row in EXPECTED[table]], "decimal comma"
+    expected = in_csv(EXPECTED[table], shares)
+    assert [[cell if want == DASH and cell in ("", "0") else want for cell, want in zip(row, wanted, strict=True)]
+            for row, wanted in zip(plain[1:], expected, strict=True)] == plain[1:]
+    assert len(plain) - 1 == len(expected)
+    assert excel[1:] == [[cell.replace(".", ",") for cell in row] for row in plain[1:]], "decimal comma"
     assert excel[0] == plain[0]
-    assert len(plain[0]) == len(EXPECTED[table][0])
+    assert len(plain[0]) == len(EXPECTED[table][0]) + 4 * len(shares)
 
 
 def test_the_danish_page_and_excel_file_speak_danish(client, auth, cohort):
@@ -192,10 +287,15 @@ def test_the_danish_page_and_excel_file_speak_danish(client, auth, cohort):
     page = client.get("/consultant/dashboard").text
     excel = download(client, "funnel", "excel")
 
-    assert table_rows(page, "funnel")[1][-1].replace("\xa0", " ") == "10,0 %"
-    assert [row[1] for row in excel[1:]] == ["Alle", "Jobparate", "Aktivitetsparate"]
-    assert excel[2][-1] == "10,0"
-    assert "Andel i fuldtidsarbejde 60 dage efter (%)" in excel[0]
+    assert page_rows(page, "funnel")[1][-2] == "15,0 % (3 af 20; 95 %: 5,2–36,0 %)"
+    assert [row[0] for row in page_rows(page, "funnel")][-3:] == ["I alt"] * 3
+    assert [row[:2] for row in excel[1:]] == [[GDPR, "Alle"], [GDPR, "Jobparate"], [GDPR, "Aktivitetsparate"],
+                                             ["I alt", "Alle"], ["I alt", "Jobparate"], ["I alt", "Aktivitetsparate"]]
+    assert "Gennemførte kurset" in excel[0]
+
+
+def dashboard(client, **filters) -> str:
+    return client.get("/consultant/dashboard", query_string=filters).text
 
 
 def test_filters_narrow_the_figures_to_a_course_run_and_a_period(client, auth, make, cohort):
@@ -207,21 +307,21 @@ def test_filters_narrow_the_figures_to_a_course_run_and_a_period(client, auth, m
     refresh()
     auth.login(cohort.consultant)
 
-    everything = table_rows(client.get("/consultant/dashboard").text, "funnel")
-    by_run = download(client, "funnel", "plain", course_id=cohort.course.id, course_run_id=cohort.run.id)
-    by_period = download(client, "funnel", "plain", period_from=f"{TODAY - timedelta(days=15):%d.%m.%Y}")
-    nothing = client.get("/consultant/dashboard", query_string={"period_to": f"{TODAY - timedelta(days=200)}"})
+    everything = page_rows(dashboard(client), "funnel")
+    by_run = dashboard(client, course_id=cohort.course.id, course_run_id=cohort.run.id)
+    by_period = page_rows(dashboard(client, period_from=f"{TODAY - timedelta(days=15):%d.%m.%Y}"), "funnel")
+    nothing = dashboard(client, period_to=f"{TODAY - timedelta(days=200)}")
 
     assert everything[0][2] == "24"
     run_choice = f"{cohort.run.starts_on:%d/%m/%Y}–{cohort.run.ends_on:%d/%m/%Y}</option>"  # English dates
-    assert run_choice not in client.get("/consultant/dashboard").text, "runs are offered once a course is chosen"
-    assert run_choice in client.get(f"/consultant/dashboard?course_id={cohort.course.id}").text
-    assert by_run[1:] == FUNNEL
-    for table in ("demand", "employers", "months"):  # the run's completers' bookings, counted on the spot
-        assert download(client, table, "plain", course_id=cohort.course.id, course_run_id=cohort.run.id)[1:] == \
-            [row for row in EXPECTED[table] if row[0] != "Vagtselskabet ApS"], table
-    assert by_period[1][:4] == ["Datasikkerhed og GDPR", "All", "1", "0"]
-    assert "No figures for this filter." in nothing.text
+    assert run_choice not in dashboard(client), "runs are offered once a course is chosen"
+    assert run_choice in dashboard(client, course_id=cohort.course.id)
+    for table, rows in EXPECTED.items():  # bookings of the run's completers only, counted on the spot
+        assert page_rows(by_run, table) == rows, table
+    assert by_period[0][:4] == [GDPR, "All", "1", "0"]
+    assert len(page_rows(dashboard(client, period_from=f"{TODAY - timedelta(days=15):%d.%m.%Y}"), "trend")[0]) == 3
+    assert "No figures for this filter." in nothing
+    assert 'id="funnel-table"' not in nothing
 
 
 def test_a_period_that_ends_before_it_starts_is_shown_beside_the_field(client, auth, cohort):
@@ -247,9 +347,11 @@ def test_another_job_centres_consultant_does_not_see_the_cohort(client, auth, ma
 
     assert 'id="funnel-table"' not in page.split('aria-labelledby="demand-heading"')[0]
     assert download(client, "funnel", "plain", jobcenter_id=cohort.jobcenter.id)[1:] == []
-    employers = download(client, "employers", "plain")
-    assert employers[1][:5] == ["Hotel Nørreport A/S", "All", "1", "18", "0"], "sessions, but none of the bookings"
-    assert download(client, "months", "plain")[1:] == []
+    employers = page_rows(page, "employers")
+    assert employers[0][:5] == ["Hotel Nørreport A/S", "All", "1", "18", "0"], "sessions, but none of the bookings"
+    assert employers[-3][:5] == ["Total", "All", "2", "24", "0"]
+    assert 'id="months-table"' not in page
+    assert 'id="employer_courses-table"' not in page
     assert forged_run.status_code == 422, "another job centre's run is not a choice"
 
 
@@ -258,13 +360,30 @@ def test_admin_sees_all_job_centres_or_one(client, auth, make, cohort):
     in_english(admin)
     auth.login(admin)
 
-    everywhere = download(client, "funnel", "plain")
-    elsewhere = download(client, "funnel", "plain", jobcenter_id=make.jobcenter("Jobcenter Valby").id)
     page = client.get("/consultant/dashboard")
+    elsewhere = dashboard(client, jobcenter_id=make.jobcenter("Jobcenter Valby").id)
 
-    assert everywhere[1:] == FUNNEL
-    assert elsewhere[1:] == []
+    assert page_rows(page.text, "funnel") == EXPECTED["funnel"]
+    assert 'id="funnel-table"' not in elsewhere
     assert 'href="/consultant/dashboard" aria-current="page"' in page.text
+
+
+def test_the_totals_add_up_the_courses_and_their_shares_are_of_the_totals(client, auth, make, cohort):
+    Cohort(make, "Valby", "Excel", ("Café Valby", "Netto"))  # the same figures in another course and job centre
+    admin = make.admin()
+    in_english(admin)
+    auth.login(admin)
+
+    page = dashboard(client)
+    doubled = [[str(int(cell) * 2) if cell.isdigit() else cell for cell in row] for row in FUNNEL_ROWS]
+    doubled[0][-2:] = [sh("13.0 6/46 6.1-25.7"), sh("50.0 6/12 25.4-74.6")]  # the same share, a narrower interval
+    doubled[1][-2:] = [sh("15.0 6/40 7.1-29.1"), sh("60.0 6/10 31.3-83.2")]
+    doubled[2][-2:] = [sh("0.0 0/6 0.0-39.0"), sh("0.0 0/2 0.0-65.8")]
+
+    assert page_rows(page, "funnel") == named(GDPR, FUNNEL_ROWS) + named("Excel", FUNNEL_ROWS) + \
+        named("Total", doubled)
+    assert page_rows(page, "months")[-3:] == named("Total", [[ALL, "22", "8"], [READY, "18", "6"],
+                                                              [ACTIVE, "4", "2"]])
 
 
 def test_dashboard_needs_a_consultant_or_an_admin(client, auth, cohort):
@@ -314,6 +433,7 @@ def test_new_outcomes_show_on_the_dashboard_once_the_figures_are_refreshed(clien
     assert table_rows(before, "funnel")[0][6] == "4", "the figures are those of the last refresh"
     assert table_rows(after, "funnel")[0][6] == "5"
     assert table_rows(after, "employers")[0][9] == "5"
+    assert table_rows(after, "employer_courses")[0][3:6] == ["11", "5", "3"], "booked, hired, of which full-time"
 
 
 def test_before_the_first_refresh_the_dashboard_says_the_figures_are_coming(client, auth, make):
@@ -339,12 +459,14 @@ def test_the_employers_table_shows_25_employers_a_page_and_the_files_hold_all(cl
     second = client.get("/consultant/dashboard", query_string={"page": 2}).text
 
     first_names = [row[0] for row in table_rows(first, "employers")[::3]]
-    assert len(first_names) == 25
-    assert [row[0] for row in table_rows(second, "employers")[::3]] == ["Vagtselskabet ApS"]
+    assert len(first_names) == 25 + 1
+    assert first_names[-1] == "Total"
+    assert [row[0] for row in table_rows(second, "employers")[::3]] == ["Vagtselskabet ApS", "Total"]
+    assert table_rows(second, "employers")[-3][2:4] == ["26", "168"], "the totals of all employers on each page"
     assert table_rows(second, "funnel") == table_rows(first, "funnel"), "the other tables stay whole"
     assert "Next page" in first
     assert "Previous page" in second
-    assert len(download(client, "employers", "plain")[1:]) == 26 * 3
+    assert len(download(client, "employers", "plain")[1:]) == (26 + 1) * 3
 
 
 def test_the_scheduler_refreshes_the_figures_every_five_minutes(app):
@@ -361,17 +483,102 @@ def test_names_that_look_like_formulas_reach_every_csv_file_as_text(client, auth
     Cohort(make, course=FORMULAS[0], employers=(FORMULAS[1], FORMULAS[2]))
     Cohort(make, place="Nørrebro", course=FORMULAS[3], employers=(FORMULAS[3], "Vagtselskabet ApS"))
     auth.login(make.admin())
-    names = {"funnel": [FORMULAS[0], FORMULAS[3]], "demand": [FORMULAS[0], FORMULAS[3]],
-             "employers": FORMULAS[1:], "months": []}
+    courses = [FORMULAS[0], FORMULAS[3]]
+    names = {"funnel": courses, "outcome": courses, "trend": courses, "demand": courses, "employers": FORMULAS[1:],
+             "employer_courses": [FORMULAS[0], FORMULAS[1], FORMULAS[3]], "months": []}
 
     for table, flavour in [(table, flavour) for table in EXPECTED for flavour in ("excel", "plain")]:
-        rows = download(client, table, flavour)
+        rows = download(client, table, flavour, numbers="exact")
         cells = [cell for row in rows for cell in row]
 
         assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == [], (table, flavour)
         assert {f"'{name}" for name in names[table]} <= set(cells), (table, flavour)
-        figures = [cell for row in rows[1:] for cell in row[2:]]
+        names_and_group = 3 if table == "employer_courses" else 2
+        figures = [cell for row in rows[1:] for cell in row[names_and_group:]]
         assert figures
         assert all(re.fullmatch(r"\d+([.,]\d+)?|", cell) for cell in figures), "figures stay numbers"
     raw = client.get("/consultant/dashboard/funnel.csv", query_string={"format": "plain"}).text
     assert '"\'=HYPERLINK(""http://x"",""y"")"' in raw, "the quote is inside the quoted cell"
+
+
+def test_a_course_filter_shows_that_course_and_sessions_open_to_any_course_not_others_sharing_a_session(
+        client, auth, make, cohort):
+    # Regression: the demand table grouped a shared session by all of its courses, so a filter on one course also
+    # showed rows for the others; and sessions open to any course disappeared under a course filter.
+    in_english(cohort.consultant)
+    excel = make.course("Excel for begyndere")
+    shared = make.session(make.employer(name="Kontorhuset ApS"), day=TODAY - timedelta(days=30),
+                          courses=[cohort.course, excel], created_at=utcnow() - timedelta(days=90))
+    refresh()
+    auth.login(cohort.consultant)
+
+    page = dashboard(client, course_id=cohort.course.id)
+
+    demand = page_rows(page, "demand")
+    assert [row[0] for row in demand[::3]] == [GDPR, "Open to any course", "Total"]
+    assert demand[0][2:4] == ["2", "24"], "the GDPR session and the shared one"
+    assert demand[-3][2:4] == ["3", "30"], "every session once: GDPR, shared, and the one open to any course"
+    employers = [row[0] for row in page_rows(page, "employers")[::3]]
+    assert employers == ["Hotel Nørreport A/S", "Kontorhuset ApS", "Vagtselskabet ApS", "Total"]
+    assert len(shared.slots) == 6
+    assert [row[0] for row in page_rows(dashboard(client), "demand")[::3]] == [
+        GDPR, "Excel for begyndere", "Open to any course", "Total"]
+
+
+def test_shares_are_rounded_half_up_on_the_page(client, auth, make):
+    # Regression: 5 of 16 is 31.25 %, which was shown as 31.2 % (half to even); people expect 31.3 %.
+    jobcenter = make.jobcenter("Jobcenter Valby")
+    consultant = make.consultant(jobcenter)
+    course = make.course("Rengøring")
+    run = catalogue.create_course_run(course, jobcenter, TODAY - timedelta(days=100), TODAY - timedelta(days=70),
+                                      by=None, now=utcnow())
+    people = [make.candidate(consultant=consultant, name=f"Deltager {n:02d}") for n in range(16)]
+    for person in people:
+        catalogue.record_completion(person, run, local_to_utc(run.ends_on, time(12)), by=None, now=utcnow())
+    record_follow_ups(run, {p.id: EmploymentStatus.FULL_TIME for p in people[:5]}, by=consultant, now=utcnow())
+    refresh()
+    auth.login(consultant)
+
+    danish = page_rows(dashboard(client), "funnel")
+
+    assert danish[0][:3] == ["Rengøring", "Alle", "16"]
+    assert danish[0][-2].startswith("31,3 % (5 af 16;")
+
+
+def test_each_quarter_of_a_course_stands_beside_the_others(client, auth, make, cohort):
+    in_english(cohort.consultant)
+    earlier = catalogue.create_course_run(cohort.course, cohort.jobcenter, TODAY - timedelta(days=300),
+                                          TODAY - timedelta(days=270), by=None, now=utcnow())
+    people = [make.candidate(consultant=cohort.consultant, name=f"Tidlig {n}") for n in range(4)]
+    for person in people:
+        catalogue.record_completion(person, earlier, local_to_utc(earlier.ends_on, time(12)), by=None, now=utcnow())
+    record_follow_ups(earlier, {p.id: EmploymentStatus.FULL_TIME for p in people}, by=cohort.consultant,
+                      now=utcnow())
+    refresh()
+    auth.login(cohort.consultant)
+
+    page = dashboard(client)
+
+    quarters = [f"Q{(day.month - 1) // 3 + 1} {day.year}" for day in (earlier.ends_on, cohort.run.ends_on)]
+    header = re.search(r'id="trend-table".*?<thead>(.*?)</thead>', page, flags=re.S).group(1)
+    assert [text(cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", header)] == ["Course", "Target group",
+                                                                                  *quarters]
+    trend = page_rows(page, "trend")
+    assert trend[0] == [GDPR, ALL, sh("100.0 4/4 51.0-100.0"), sh("13.0 3/23 4.5-32.1")], \
+        "the course worked better in the earlier quarter"
+    assert trend[2] == [GDPR, ACTIVE, "–", sh("0.0 0/3 0.0-56.1")], "no activity-ready completers earlier"
+
+
+def test_the_follow_up_page_and_the_dashboard_count_the_same_recorded_statuses(client, auth, cohort):
+    # Two hires through the app were full-time, but until the consultant saves a status the follow-up page shows
+    # none chosen, and the dashboard counts them as not recorded, alike.
+    in_english(cohort.consultant)
+    auth.login(cohort.consultant)
+
+    follow_up = client.get(f"/consultant/runs/{cohort.run.id}/follow-up").text
+    funnel = page_rows(dashboard(client), "funnel")[0]
+
+    assert "6 of 23 have a known status recorded." in follow_up
+    assert funnel[2] == "23"
+    assert funnel[8] == "17", "status not recorded: 23 - 6"
+    assert funnel[-1].startswith("50.0 % (3 of 6;")

@@ -60,7 +60,7 @@ TYPED = {"date": (date.today() + timedelta(days=1)).isoformat(), "number": "1", 
 HOSTILE_IDS = ["0", "2147483648", "9223372036854775808", "123456789012345678901234567890", "²", "٣", "-1", "1e3",
                "%00", "1%0a"]
 QUERY_NAMES = ["page", "q", "course_id", "jobcenter_id", "course_run_id", "period_from", "period_to", "format",
-               "next", "language"]
+               "numbers", "next", "language"]
 CONTENT_TYPES = ["form", "multipart", "json", "text"]
 
 # How each URL argument is filled in: names of the world's objects (a real id) or a string strategy.

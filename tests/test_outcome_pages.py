@@ -240,7 +240,21 @@ def course_run_with_a_hire(make):
     return consultant, run, amina, peter
 
 
-def test_consultant_records_the_follow_up_prefilled_from_a_full_time_hire(client, auth, make):
+def hint_of(page: str, field_id: str) -> str | None:
+    """The hint a field points to with aria-describedby (DKFDS: span#<field id>-hint), as a person reads it."""
+    if not re.search(rf'<select[^>]*aria-describedby="[^"]*\b{re.escape(field_id)}-hint\b', page):
+        return None
+    match = re.search(rf'<span class="form-hint" id="{re.escape(field_id)}-hint">(.*?)</span>', page, flags=re.S)
+    return None if match is None else text(match.group(1))
+
+
+def known_statuses(known: int, completers: int) -> str:
+    """The sentence above the follow-up table: how many completers have a known status recorded."""
+    return danish("%(known)d of %(num)d has a known status recorded.",
+                  "%(known)d of %(num)d have a known status recorded.", known=known, num=completers)
+
+
+def test_consultant_records_the_follow_up_of_a_hire_the_page_names_but_does_not_choose(client, auth, make):
     consultant, run, amina, peter = course_run_with_a_hire(make)
     auth.login(consultant)
 
@@ -250,17 +264,44 @@ def test_consultant_records_the_follow_up_prefilled_from_a_full_time_hire(client
     assert danish("%(missing)d of %(completers)d", missing=2, completers=2) in text(runs.text)
     page = client.get(f"/consultant/runs/{run.id}/follow-up").text
     shown = own_form(page).filled()
-    assert shown == {**own_form(page).hidden(), "rows-0-status": "full_time", "rows-1-status": ""}
-    assert danish("Suggested from a hire at %(employer)s.", employer="Hotel Nørreport A/S") in text(page)
+    assert shown == {**own_form(page).hidden(), "rows-0-status": "", "rows-1-status": ""}, "nothing is chosen for them"
+    assert hint_of(page, "rows-0-status") == " ".join((
+        danish("Hired full-time at %(employer)s through a meeting in matchapp.", employer="Hotel Nørreport A/S"),
+        danish("Choose the status they have now.")))
+    assert hint_of(page, "rows-1-status") is None, "Peter was not hired through matchapp"
     assert not labelled(page), "every select has a label"
 
-    response = client.post(f"/consultant/runs/{run.id}/follow-up", data={**shown, "rows-1-status": "unemployed"})
+    response = client.post(f"/consultant/runs/{run.id}/follow-up",
+                           data={**shown, "rows-0-status": "full_time", "rows-1-status": "unemployed"})
 
     assert response.status_code == 302
     saved = {f.candidate_id: (f.status, f.source) for f in db.session.scalars(select(FollowUp))}
     assert saved == {amina.id: (EmploymentStatus.FULL_TIME, "consultant"),
                      peter.id: (EmploymentStatus.UNEMPLOYED, "consultant")}
     assert danish("%(missing)d of %(completers)d", missing=0, completers=2) in text(client.get("/consultant/runs").text)
+    page = client.get(f"/consultant/runs/{run.id}/follow-up").text
+    assert own_form(page).filled()["rows-0-status"] == "full_time"
+    assert hint_of(page, "rows-0-status") == danish("Hired full-time at %(employer)s through a meeting in matchapp.",
+                                                    employer="Hotel Nørreport A/S"), "the hire is still named"
+
+
+def test_the_follow_up_page_says_how_many_completers_have_a_known_status(client, auth, make):
+    consultant, run, _amina, _peter = course_run_with_a_hire(make)
+    others = danish("The dashboard counts the others as “status not recorded”.")
+    auth.login(consultant)
+    page = client.get(f"/consultant/runs/{run.id}/follow-up").text
+    assert f"{known_statuses(0, 2)} {others}" in text(page)
+
+    # "Unknown" is saved, but the dashboard does not count it as a known status, and neither does the page.
+    client.post(f"/consultant/runs/{run.id}/follow-up",
+                data={**own_form(page).filled(), "rows-0-status": "full_time", "rows-1-status": "unknown"})
+    page = client.get(f"/consultant/runs/{run.id}/follow-up").text
+    assert f"{known_statuses(1, 2)} {others}" in text(page)
+
+    client.post(f"/consultant/runs/{run.id}/follow-up", data={**own_form(page).filled(), "rows-1-status": "education"})
+    page = client.get(f"/consultant/runs/{run.id}/follow-up").text
+    assert known_statuses(2, 2) in text(page)
+    assert others not in text(page)
 
 
 def test_saving_the_follow_up_again_keeps_who_recorded_an_unchanged_status(client, auth, make):
@@ -272,7 +313,8 @@ def test_saving_the_follow_up_again_keeps_who_recorded_an_unchanged_status(clien
     auth.login(consultant)
     page = client.get(f"/consultant/runs/{run.id}/follow-up").text
 
-    response = client.post(f"/consultant/runs/{run.id}/follow-up", data=own_form(page).filled())
+    response = client.post(f"/consultant/runs/{run.id}/follow-up",
+                           data={**own_form(page).filled(), "rows-0-status": "full_time"})
 
     assert response.status_code == 302
     assert danish("The status of %(num)d candidate is saved.", "The status of %(num)d candidates is saved.",

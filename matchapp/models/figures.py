@@ -15,8 +15,9 @@ from matchapp.database import UTCDateTime
 from matchapp.extensions import db
 from matchapp.models.user import TargetGroup, _enum
 
-FLAGS = ("met", "attended", "next_step", "hired", "hired_full_time", "hired_part_time", "hired_small_job",
-         "hired_internship", "hired_wage_subsidy", "hired_flexjob", "full_time")
+HIRE_TYPES = ("hired_full_time", "hired_part_time", "hired_small_job", "hired_internship", "hired_wage_subsidy",
+              "hired_flexjob")
+FLAGS = ("met", "attended", "next_step", "hired", *HIRE_TYPES, "recorded", "full_time")
 
 
 class CompletionFigure(db.Model):
@@ -47,6 +48,7 @@ class CompletionFigure(db.Model):
     hired_internship: Mapped[int] = mapped_column(SmallInteger)
     hired_wage_subsidy: Mapped[int] = mapped_column(SmallInteger)
     hired_flexjob: Mapped[int] = mapped_column(SmallInteger)
+    recorded: Mapped[int] = mapped_column(SmallInteger)  # a known status 60 days after the course is recorded
     full_time: Mapped[int] = mapped_column(SmallInteger)  # in full-time work 60 days after the course
 
 
@@ -69,7 +71,7 @@ class BookingFigure(db.Model):
     __tablename__ = "booking_figure"
     __table_args__ = (
         Index("ix_booking_figure_employer", "employer_id", "target_group", "jobcenter_id", "local_date", "session_id",
-              "booked", "recorded", "candidate_no_show", "employer_no_show", "hired"),
+              "booked", "recorded", "candidate_no_show", "employer_no_show", "hired", *HIRE_TYPES),
         Index("ix_booking_figure_month", "year", "month", "target_group", "jobcenter_id", "local_date", "session_id",
               "booked", "hired"),
     )
@@ -86,23 +88,39 @@ class BookingFigure(db.Model):
     candidate_no_show: Mapped[int]
     employer_no_show: Mapped[int]
     hired: Mapped[int]
+    hired_full_time: Mapped[int]
+    hired_part_time: Mapped[int]
+    hired_small_job: Mapped[int]
+    hired_internship: Mapped[int]
+    hired_wage_subsidy: Mapped[int]
+    hired_flexjob: Mapped[int]
 
 
 class CourseBookingFigure(db.Model):
-    """The booking figures of a session once per course it is aimed at: employers' demand per course."""
+    """The booking figures of a session once per course it is aimed at, or once with no course when it is open to
+    any course: employers' demand and hires per course."""
 
     __tablename__ = "course_booking_figure"
     __table_args__ = (
-        Index("ix_course_booking_figure_course", "course_id", "target_group", "jobcenter_id", "local_date",
-              "session_id", "booked"),
+        Index("ix_course_booking_figure_course", "course_id", "employer_id", "target_group", "jobcenter_id",
+              "local_date", "session_id", "booked", "hired", *HIRE_TYPES),
     )
 
-    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    session_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    jobcenter_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    target_group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup, "target_group"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int | None]  # None: the session is open to any course
+    session_id: Mapped[int]
+    employer_id: Mapped[int]
+    jobcenter_id: Mapped[int]
+    target_group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup, "target_group"))
     local_date: Mapped[date]
     booked: Mapped[int]
+    hired: Mapped[int]
+    hired_full_time: Mapped[int]
+    hired_part_time: Mapped[int]
+    hired_small_job: Mapped[int]
+    hired_internship: Mapped[int]
+    hired_wage_subsidy: Mapped[int]
+    hired_flexjob: Mapped[int]
 
 
 class FiguresRefresh(db.Model):

@@ -33,6 +33,7 @@ from matchapp.models import (
     Slot,
     SlotStatus,
 )
+from matchapp.models.figures import HIRE_TYPES
 from matchapp.models.session import session_course
 
 NEXT_STEPS = (Result.NEXT_INTERVIEW, Result.JOB_OFFER, Result.HIRED)
@@ -46,7 +47,7 @@ def _flag(condition) -> object:
 def completion_facts() -> Select:
     """Per completed enrollment: the run, the candidate's target group, and whether the candidate had a meeting (a
     confirmed booking in a session held on or after the run's start), attended one, got a next step or a hire (by
-    type), and was in full-time work at the run's 60-day follow-up."""
+    type), has a known status recorded at the run's 60-day follow-up, and was then in full-time work."""
     meeting = (select(Booking.id, Booking.candidate_id, InterviewSession.local_date)
                .join(InterviewSession, Booking.session_id == InterviewSession.id)
                .where(Booking.status == BookingStatus.CONFIRMED)).subquery("meeting")
@@ -58,6 +59,8 @@ def completion_facts() -> Select:
                    _flag(Outcome.result.in_(NEXT_STEPS)).label("next_step"),
                    _flag(Outcome.result == Result.HIRED).label("hired"),
                    *(_flag(Outcome.employment_type == t).label(f"hired_{t.value}") for t in EmploymentType),
+                   _flag(FollowUp.status.is_not(None) & (FollowUp.status != EmploymentStatus.UNKNOWN))
+                   .label("recorded"),
                    _flag(FollowUp.status == EmploymentStatus.FULL_TIME).label("full_time"))
             .join(CourseRun, Enrollment.course_run_id == CourseRun.id)
             .join(Candidate, Enrollment.candidate_id == Candidate.id)
@@ -82,7 +85,7 @@ def session_facts() -> Select:
 
 def booking_facts(candidate_ids: Select | None = None) -> Select:
     """Per published session, job centre and target group of the candidates (only those given, if any): the
-    confirmed bookings, the outcomes recorded, the no-shows of both sides and the hires."""
+    confirmed bookings, the outcomes recorded, the no-shows of both sides and the hires (all, and by type)."""
     query = (select(Booking.session_id, Candidate.jobcenter_id, Candidate.target_group, InterviewSession.employer_id,
                     InterviewSession.local_date, extract("year", InterviewSession.local_date).label("year"),
                     extract("month", InterviewSession.local_date).label("month"),
@@ -90,7 +93,9 @@ def booking_facts(candidate_ids: Select | None = None) -> Select:
                     func.count(case((Outcome.attendance == Attendance.CANDIDATE_NO_SHOW, 1)))
                     .label("candidate_no_show"),
                     func.count(case((Outcome.attendance == Attendance.EMPLOYER_NO_SHOW, 1))).label("employer_no_show"),
-                    func.count(case((Outcome.result == Result.HIRED, 1))).label("hired"))
+                    func.count(case((Outcome.result == Result.HIRED, 1))).label("hired"),
+                    *(func.count(case((Outcome.employment_type == t, 1))).label(f"hired_{t.value}")
+                      for t in EmploymentType))
              .select_from(Booking)
              .join(InterviewSession, InterviewSession.id == Booking.session_id)
              .join(Candidate, Candidate.id == Booking.candidate_id)
@@ -104,10 +109,13 @@ def booking_facts(candidate_ids: Select | None = None) -> Select:
 
 
 def course_booking_facts(bookings: FromClause) -> Select:
-    """Per-session booking figures (`booking_facts`' columns) once per course the session is aimed at."""
-    return (select(session_course.c.course_id, bookings.c.session_id, bookings.c.jobcenter_id,
-                   bookings.c.target_group, bookings.c.local_date, bookings.c.booked)
-            .join(bookings, bookings.c.session_id == session_course.c.session_id))
+    """Per-session booking figures (`booking_facts`' columns) once per course the session is aimed at, or once with
+    no course for a session open to any course."""
+    return (select(session_course.c.course_id, bookings.c.session_id, bookings.c.employer_id, bookings.c.jobcenter_id,
+                   bookings.c.target_group, bookings.c.local_date, bookings.c.booked, bookings.c.hired,
+                   *(bookings.c[name] for name in HIRE_TYPES))
+            .select_from(bookings)
+            .outerjoin(session_course, bookings.c.session_id == session_course.c.session_id))
 
 
 REFRESH_LOCK = 0x6D61_7463  # PostgreSQL advisory lock key for refreshes ("matc")

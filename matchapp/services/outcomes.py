@@ -2,7 +2,7 @@
 course."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -32,12 +32,6 @@ from matchapp.services import audit
 from matchapp.services.errors import MatchappError
 
 FOLLOW_UP_DAYS = 60
-HIRED_TO_STATUS = {
-    EmploymentType.FULL_TIME: EmploymentStatus.FULL_TIME,
-    EmploymentType.PART_TIME: EmploymentStatus.PART_TIME,
-    EmploymentType.SMALL_JOB: EmploymentStatus.SMALL_JOB,
-    EmploymentType.FLEXJOB: EmploymentStatus.PART_TIME,
-}
 
 
 @dataclass(frozen=True)
@@ -220,40 +214,42 @@ def completers_without_follow_up(run: CourseRun) -> list[Candidate]:
         .order_by(Candidate.id)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class FollowUpRow:
+    """One completer of a run on the follow-up page: the status recorded 60 days after the course (None until a
+    consultant or the candidate records one), and the latest hire through a meeting in matchapp, to mention beside it.
+
+    A hire is never taken for a status: the dashboard counts only what is recorded, and so does this page.
+    """
+
     candidate: Candidate
     status: EmploymentStatus | None
-    source: str | None
-    hires: list[Outcome] = field(default_factory=list)
+    hire: Outcome | None
+
+    @property
+    def known(self) -> bool:
+        """A status other than "unknown" is recorded: what the dashboard counts as recorded."""
+        return self.status is not None and self.status != EmploymentStatus.UNKNOWN
 
 
 def follow_up_rows(run: CourseRun) -> list[FollowUpRow]:
-    """Every completer of the run with their recorded status, or one suggested from a "hired" outcome."""
+    """Every completer of the run with their recorded status (or None) and their latest hire through matchapp."""
     candidates = list(db.session.scalars(
         select(Candidate).join(Enrollment, Enrollment.candidate_id == Candidate.id)
         .where(Enrollment.course_run_id == run.id, Enrollment.completed_at.is_not(None))
         .options(selectinload(Candidate.user)).order_by(Candidate.id)))
     ids = [c.id for c in candidates]
-    recorded = {f.candidate_id: f for f in db.session.scalars(
+    recorded = {f.candidate_id: f.status for f in db.session.scalars(
         select(FollowUp).where(FollowUp.course_run_id == run.id, FollowUp.candidate_id.in_(ids)))}
-    hires: dict[int, list[Outcome]] = {}
+    latest_hire: dict[int, Outcome] = {}
     for outcome in db.session.scalars(
             select(Outcome).join(Booking, Outcome.booking_id == Booking.id)
             .where(Booking.candidate_id.in_(ids), Outcome.result == Result.HIRED)
+            .order_by(Outcome.start_date.is_(None).desc(), Outcome.start_date, Outcome.recorded_at, Outcome.id)
             .options(selectinload(Outcome.booking).selectinload(Booking.session)
                      .selectinload(InterviewSession.employer))):
-        hires.setdefault(outcome.booking.candidate_id, []).append(outcome)
-    rows = []
-    for candidate in candidates:
-        if candidate.id in recorded:
-            rows.append(FollowUpRow(candidate, recorded[candidate.id].status, recorded[candidate.id].source,
-                                    hires.get(candidate.id, [])))
-            continue
-        suggested = next((HIRED_TO_STATUS.get(o.employment_type) for o in hires.get(candidate.id, [])
-                          if o.employment_type in HIRED_TO_STATUS), None)
-        rows.append(FollowUpRow(candidate, suggested, "outcome" if suggested else None, hires.get(candidate.id, [])))
-    return rows
+        latest_hire[outcome.booking.candidate_id] = outcome  # ordered oldest first: the last one wins
+    return [FollowUpRow(c, recorded.get(c.id), latest_hire.get(c.id)) for c in candidates]
 
 
 def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, by: User, now: datetime) -> int:

@@ -18,16 +18,13 @@ from matchapp.models import (
     Booking,
     BookingStatus,
     Candidate,
-    Course,
-    CourseRun,
     InterviewSession,
     SessionStatus,
     Slot,
     SlotStatus,
     WaitlistOffer,
 )
-from matchapp.models.session import session_course
-from matchapp.services.funnel import FunnelFilter
+from matchapp.services.funnel import FunnelFilter, session_conditions
 
 
 @dataclass(frozen=True)
@@ -38,21 +35,10 @@ class RefillFigures:
 
 
 def _conditions(f: FunnelFilter) -> list:
-    """The dashboard's filter: the job centre of the candidate who cancelled; sessions held in the period and aimed
-    at the chosen course (or the chosen run's course)."""
-    conditions = []
-    if f.jobcenter_id is not None:
-        conditions.append(Candidate.jobcenter_id == f.jobcenter_id)
-    if f.period_from is not None:
-        conditions.append(InterviewSession.local_date >= f.period_from)
-    if f.period_to is not None:
-        conditions.append(InterviewSession.local_date <= f.period_to)
-    if f.course_id is not None or f.course_run_id is not None:
-        courses = select(CourseRun.course_id).where(CourseRun.id == f.course_run_id) if f.course_run_id is not None \
-            else select(Course.id).where(Course.id == f.course_id)
-        conditions.append(InterviewSession.id.in_(
-            select(session_course.c.session_id).where(session_course.c.course_id.in_(courses))))
-    return conditions
+    """The dashboard's filter: the job centre of the candidate who cancelled; sessions as the dashboard counts them
+    (held in the period, aimed at the chosen course or open to any course)."""
+    jobcenter = [Candidate.jobcenter_id == f.jobcenter_id] if f.jobcenter_id is not None else []
+    return [*jobcenter, *session_conditions(f, InterviewSession.id, InterviewSession.local_date)]
 
 
 def refill_figures(f: FunnelFilter) -> RefillFigures:

@@ -58,6 +58,7 @@ NOT_PAGES = {
     "calendar.feed": "an iCalendar feed for calendar programs",
     "calendar.booking_ics": "an .ics file download",
     "consultant.dashboard_csv": "a CSV download",
+    "consultant.dashboard_workbook": "an Excel workbook (.xlsx) download",
     "privacy.my_data_json": "a JSON download of the signed-in person's data (its page is privacy.my_data)",
     "privacy.candidate_data_json": "a JSON download of a candidate's data (its page is privacy.candidate_data)",
 }

@@ -39,13 +39,13 @@ def new_cvr() -> str:
 
 
 def funnel(page: Page, site: Site) -> dict[str, int]:
-    """The dashboard's funnel table, column by column, summed over the courses' "all" rows."""
+    """The dashboard's funnel table, column by column: its row of totals for all."""
     page.goto(f"{site.url}/consultant/dashboard")
     table = page.locator("#funnel-table")
     expect(table).to_be_visible()
     headers = table.locator("thead th").all_inner_texts()
     totals = dict.fromkeys(headers[1:], 0)
-    for row in table.locator("tbody tr.figures-total").all():
+    for row in table.locator("tbody tr.figures-total.figures-all").all():
         for header, cell in zip(headers[1:], row.locator("td").all_inner_texts(), strict=True):
             number = re.sub(r"[^\d]", "", cell.split("(")[0])
             totals[header] += int(number or 0)

@@ -1,11 +1,11 @@
-"""The funnel dashboard: figures per course, employer and month, as tables and as CSV for Excel or other tools."""
+"""The funnel dashboard: figures per course, employer and month, as tables and charts (the downloads: `exports`)."""
 from __future__ import annotations
 
-import csv
-import io
+from dataclasses import dataclass
 
-from flask import Response, abort, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from babel.numbers import parse_pattern
+from flask import current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,18 +15,24 @@ from matchapp import formats
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
 from matchapp.services import figures, funnel, refills
-from matchapp.spreadsheet import neutralise_formula
+from matchapp.services.shares import Share
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
 from matchapp.web.consultant.forms import DashboardFilterForm
 from matchapp.web.consultant.routes import STAFF
 from matchapp.web.inputs import page_number, parse_id
 
-CSV_FLAVOURS = ("excel", "plain")
-EMPLOYERS_PER_PAGE = 25
-# Which columns each table's chart draws; True: one bar group per column (the funnel's stages), one colour per course.
-CHARTS = {"funnel": ([2, 3, 4, 5, 6, 13], True), "demand": ([3, 4], False), "employers": ([3, 4, 9], False),
-          "months": ([2, 3], False)}
+# How each table is drawn, from the counts of its rows: "stages" one bar group per count, one colour per course (and
+# the totals); "stacked" one bar per course (and the totals) split into the counts as shares of the whole; "trend"
+# one line per course (and the totals) through the table's shares; "rows" one bar group per row, one colour per count.
+CHARTS = {
+    "funnel": ("stages", ["completed", "met", "attended", "next_step", "hired"]),
+    "outcome": ("stacked", ["through_app", "elsewhere", "not_full_time", "not_recorded"]),
+    "trend": ("trend", []),
+    "demand": ("rows", ["slots", "booked"]),
+    "employers": ("rows", ["slots", "booked", "hires"]),
+    "months": ("rows", ["booked", "hires"]),
+}
 
 
 def filter_form() -> DashboardFilterForm:
@@ -64,68 +70,95 @@ def funnel_filter(form: DashboardFilterForm) -> funnel.FunnelFilter:
                                period_to=form.period_to.data)
 
 
-def figure(value, kind: str) -> str:
-    """A figure as the page shows it, in the page's language."""
-    if value is None:
-        return "–"
-    if kind == "percent":
-        return format_percent(value, "#,##0.0 %")
-    if kind == "ratio":
-        return format_decimal(value, "#,##0.00")
-    return str(value)
+class Figures:
+    """Figures as the page shows them, in the page's language: Babel's number patterns are parsed once per page,
+    not once per cell, and each figure is formatted once (a dashboard has about a thousand, many alike)."""
+
+    def __init__(self):
+        self.locale = get_locale()
+        self.count, self.decimal, self.percent = (parse_pattern(p) for p in ("#,##0", "#,##0.0", "#,##0.0 %"))
+        self.detail = _("%(part)s of %(whole)s; 95 %%: %(low)s–%(high)s")
+        self.shown: dict = {}
+        self.details: dict[Share, str] = {}
+
+    def __call__(self, value) -> str:
+        """A count, or the percentage of a share; a dash where it does not apply."""
+        if value not in self.shown:
+            if value is None or (isinstance(value, Share) and value.percent is None):
+                self.shown[value] = "–"
+            elif isinstance(value, Share):
+                self.shown[value] = self.percent.apply(value.percent / 100, self.locale)
+            else:
+                self.shown[value] = self.count.apply(value, self.locale)
+        return self.shown[value]
+
+    def detail_of(self, value: Share) -> str:
+        """What a share is out of, and its 95 % interval, shown beside it."""
+        if value not in self.details:
+            low, high = value.interval
+            self.details[value] = self.detail % {
+                "part": self(value.part), "whole": self(value.whole), "low": self.decimal.apply(low, self.locale),
+                "high": self.percent.apply(high / 100, self.locale)}
+        return self.details[value]
 
 
-def chart_data(table: funnel.Table) -> dict:
-    """The "all" rows' figures for Chart.js: the same numbers as the table beside the chart."""
-    columns, by_column = CHARTS[table.key]
-    rows = table.rows[::len(funnel.GROUP_LABELS)]  # each key's first row is the one for all
-    names = [str(table.columns[i].label) for i in columns]
-    if by_column:
-        return {"labels": names, "datasets": [{"label": str(row[0]), "data": [row[i] for i in columns]}
-                                              for row in rows]}
-    return {"labels": [str(row[0]) for row in rows],
-            "datasets": [{"label": name, "data": [row[i] for row in rows]} for name, i in zip(names, columns,
-                                                                                                strict=True)]}
+@dataclass(frozen=True)
+class Cell:
+    """A cell as the page shows it: the text, what a share is out of with its interval, and whether it names the
+    row (the row header) or is a figure (aligned right)."""
+
+    text: str
+    detail: str = ""
+    kind: str = "text"  # header, text or figure
 
 
-def csv_cell(value, kind: str, flavour: str) -> str:
-    """A cell for a spreadsheet: text that cannot run as a formula; percentages as numbers of per cent, a decimal
-    comma for Danish Excel."""
-    if value is None:
-        return ""
-    if kind == "text":
-        return neutralise_formula(str(value))
-    if kind in ("percent", "ratio"):
-        text = f"{value * 100:.1f}" if kind == "percent" else f"{value:.2f}"
-        return text.replace(".", ",") if flavour == "excel" else text
-    return str(value)
-
-
-def table_csv(table: funnel.Table, flavour: str) -> str:
-    """The table as CSV: for Danish Excel semicolon separated with a byte order mark, else plain comma separated."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if flavour == "excel" else ",", lineterminator="\r\n")
-    writer.writerow([neutralise_formula(f"{column.label} (%)" if column.kind == "percent" else str(column.label))
-                     for column in table.columns])
+def page_rows(table: funnel.Table, figure: Figures) -> list[tuple[str, list[Cell]]]:
+    """The table's rows as the page shows them: each row's classes (the totals, the rows for all) and cells."""
+    kinds = ["header", *("text" if column.kind == "text" else "figure" for column in table.columns[1:])]
+    rows = []
     for row in table.rows:
-        writer.writerow([csv_cell(value, column.kind, flavour) for value, column in zip(row, table.columns,
-                                                                                          strict=True)])
-    return ("\ufeff" if flavour == "excel" else "") + buffer.getvalue()
+        cells = []
+        for value, kind in zip(table.values(row), kinds, strict=True):
+            if kind != "figure":
+                cells.append(Cell(value, kind=kind))
+            elif isinstance(value, Share) and value.whole:
+                cells.append(Cell(figure(value), figure.detail_of(value), "figure"))
+            else:
+                cells.append(Cell(figure(value), kind="figure"))
+        classes = " ".join(name for name, on in (("figures-total", row.total), ("figures-all", row.group is None))
+                           if on)
+        rows.append((classes, cells))
+    return rows
 
 
-def csv_url(table: str, flavour: str) -> str:
-    """The download address of a table, with the page's filter."""
-    filters = {k: v for k, v in request.args.items() if k not in ("format", "page") and v}
-    return url_for("consultant.dashboard_csv", table=table, format=flavour, **filters)
+def chart_data(table: funnel.Table) -> dict | None:
+    """What Chart.js draws for a table: the same figures as the table beside it (see CHARTS); None: no chart."""
+    if table.key not in CHARTS:
+        return None
+    kind, names = CHARTS[table.key]
+    labels = {column.count: str(column.label) for column in table.columns if column.count}
+    everyone = [row for row in table.rows if row.group is None]  # each key's row for all, then the totals'
+    if kind == "stages":
+        return {"type": "bar", "labels": [labels[n] for n in names],
+                "datasets": [{"label": row.labels[0], "data": [row.counts.get(n, 0) for n in names]}
+                             for row in everyone]}
+    if kind == "stacked":
+        return {"type": "bar", "stacked": True, "percent": True, "labels": [row.labels[0] for row in everyone],
+                "datasets": [{"label": labels[n], "data": [_percent(Share(row.counts.get(n, 0),
+                                                                          row.counts.get("completed", 0)))
+                                                           for row in everyone]} for n in names]}
+    if kind == "trend":
+        shares = [column for column in table.columns if column.kind == "share"]
+        return {"type": "line", "percent": True, "labels": [str(column.label) for column in shares],
+                "datasets": [{"label": row.labels[0], "data": [_percent(column.value(row)) for column in shares]}
+                             for row in everyone]}
+    keyed = [row for row in everyone if not row.total]
+    return {"type": "bar", "labels": [" · ".join(row.labels[:-1]) for row in keyed],
+            "datasets": [{"label": labels[n], "data": [row.counts.get(n, 0) for row in keyed]} for n in names]}
 
 
-def page_of_employers(table: funnel.Table, page: int) -> tuple[funnel.Table, bool]:
-    """One page of the employers' table (each employer is three rows: all, then one per target group), and
-    whether there is a next page. The CSV files hold every employer."""
-    rows = EMPLOYERS_PER_PAGE * len(funnel.GROUP_LABELS)
-    start = (page - 1) * rows
-    shown = funnel.Table(table.key, table.caption, table.columns, table.rows[start:start + rows])
-    return shown, len(table.rows) > start + rows
+def _percent(value: Share | None) -> float | None:
+    return None if value is None or value.percent is None else float(value.percent)
 
 
 @bp.get("/dashboard")
@@ -135,23 +168,12 @@ def dashboard():
     refreshed_at = figures.refreshed_at()
     if not form.validate():
         return render_template("consultant/dashboard.html", form=form, tables=None, refreshed_at=refreshed_at), 422
-    tables = funnel.dashboard_tables(funnel_filter(form))
     page = page_number()
-    tables["employers"], has_next = page_of_employers(tables["employers"], page)
+    tables = funnel.dashboard_tables(funnel_filter(form), page)
+    figure = Figures()
     return render_template("consultant/dashboard.html", form=form, tables=tables, refreshed_at=refreshed_at,
-                           page=page, has_next=has_next, figure=figure, csv_url=csv_url, chart_data=chart_data,
-                           refills=refills.refill_figures(funnel_filter(form)))
-
-
-@bp.get("/dashboard/<table>.csv")
-@role_required(*STAFF)
-def dashboard_csv(table: str):
-    flavour = request.args.get("format", "excel")
-    if table not in funnel.TABLES or flavour not in CSV_FLAVOURS:
-        abort(404)
-    form = filter_form()
-    if not form.validate():
-        abort(400)
-    figures = funnel.TABLES[table](funnel_filter(form))
-    return Response(table_csv(figures, flavour), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="matchapp-{table}-{flavour}.csv"'})
+                           page=page, has_next=any(table.more for table in tables.values()),
+                           page_rows=lambda table: page_rows(table, figure),
+                           chart_data=chart_data, refills=refills.refill_figures(funnel_filter(form)),
+                           small_number_limit=current_app.config["SMALL_NUMBER_LIMIT"],
+                           definitions=funnel.definitions())

@@ -51,7 +51,7 @@ class FollowUpForm(AppForm):
 
     @classmethod
     def prefilled(cls, rows) -> FollowUpForm:
-        """The form showing the recorded (or suggested) status of each completer."""
+        """The form showing the recorded status of each completer; "not recorded" where none is."""
         return cls(data={"rows": [{"candidate_id": row.candidate.id, "status": row.status.value if row.status else ""}
                                   for row in rows]})
 

@@ -257,7 +257,7 @@ def run_follow_up(run_id: int):
     return render_follow_up(run, form, outcome_service.follow_up_rows(run), status=422)
 
 
-def render_follow_up(run: CourseRun, form: FollowUpForm, rows: list, status: int = 200):
+def render_follow_up(run: CourseRun, form: FollowUpForm, rows: list[outcome_service.FollowUpRow], status: int = 200):
     return render_template("consultant/run_follow_up.html", run=run, form=form,
-                           due_on=outcome_service.follow_up_due_on(run), rows={row.candidate.id: row for row in rows},
-                           suggesting=list(outcome_service.HIRED_TO_STATUS)), status
+                           due_on=outcome_service.follow_up_due_on(run),
+                           rows={row.candidate.id: row for row in rows}), status
