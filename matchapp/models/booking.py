@@ -19,6 +19,7 @@ class BookingStatus(enum.StrEnum):
 
 
 _CONFIRMED = text("status = 'confirmed'")
+_CANCELLED = text("status = 'cancelled'")
 
 
 class Booking(db.Model):
@@ -30,6 +31,8 @@ class Booking(db.Model):
         # Rule 3: at most one confirmed booking per candidate per interview session.
         Index("uq_booking_candidate_session_confirmed", "candidate_id", "session_id", unique=True,
               sqlite_where=_CONFIRMED, postgresql_where=_CONFIRMED),
+        # The dashboard's freed times look at the few cancelled bookings only (services/refills.py).
+        Index("ix_booking_cancelled", "session_id", "slot_id", sqlite_where=_CANCELLED, postgresql_where=_CANCELLED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -329,10 +329,11 @@ def trend_table(f: FunnelFilter) -> Table:
     ], _split(counts, keys, label), sums=sums)
 
 
-def demand_table(f: FunnelFilter, funnel: FunnelCounts | None = None) -> Table:
+def demand_table(f: FunnelFilter, funnel: FunnelCounts | None = None, employers: tuple | None = None) -> Table:
     """Per course: employers' demand (sessions and slots aimed at it, share booked) beside its effect (hires per
     completer). Sessions open to any course have a row of their own; the totals count each session once."""
     counts, names = funnel or _funnel_counts(f)
+    per_employer, offered_by = employers or _employer_counts(f)
     sessions = SessionFigure.__table__
     course_id = session_course.c.course_id
     offered = {course: {"sessions": n, "slots": int(slots or 0)} for course, n, slots in db.session.execute(
@@ -340,8 +341,6 @@ def demand_table(f: FunnelFilter, funnel: FunnelCounts | None = None) -> Table:
         .select_from(sessions).outerjoin(session_course, sessions.c.session_id == session_course.c.session_id)
         .where(*_session_conditions(f, sessions), *_course_conditions(f, course_id))
         .group_by(course_id))}
-    all_sessions, all_slots = db.session.execute(
-        select(func.count(), func.sum(sessions.c.open_slots)).where(*_session_conditions(f, sessions))).one()
     bookings, mine = _bookings(f, by_course=True)
     merged = {key: {"completed": c["completed"], "hired": c["hired"]} for key, c in counts.items()}
     for course, group, n in db.session.execute(
@@ -349,13 +348,10 @@ def demand_table(f: FunnelFilter, funnel: FunnelCounts | None = None) -> Table:
             .where(*_session_conditions(f, bookings), *_course_conditions(f, bookings.c.course_id), *mine)
             .group_by(bookings.c.course_id, bookings.c.target_group)):
         merged.setdefault((course, group), {})["booked"] = int(n)
-    total_bookings, mine = _bookings(f)
-    booked = dict(db.session.execute(
-        select(total_bookings.c.target_group, func.sum(total_bookings.c.booked))
-        .where(*_session_conditions(f, total_bookings), *mine).group_by(total_bookings.c.target_group)).all())
+    booked = {g: sum(per_employer.get((e, g), {}).get("booked", 0) for e in offered_by) for g in GROUPS}
     names = {**names, **_course_names_of(({key[0] for key in merged} | set(offered)) - set(names))}
     keys, label = _course_names(names)
-    everything = {"sessions": all_sessions, "slots": int(all_slots or 0)}
+    everything = _added(sessions_and_slots for _, sessions_and_slots in offered_by.values())  # each session once
     return Table("demand", _l("Employers' demand per course beside its effect"), [
         Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
         Column(_l("Sessions aimed at the course"), count="sessions", all_only=True),
@@ -438,32 +434,30 @@ def employer_course_table(f: FunnelFilter, employers: tuple | None = None, page:
     bookings and hires by type of employment. A session aimed at two courses counts under both; the totals (of all)
     count it once."""
     counts, offered = employers or _employer_counts(f)
+    sessions, course_id = SessionFigure.__table__, session_course.c.course_id
+    keys = db.session.execute(  # every employer's courses it held sessions for, in the order of the names
+        select(sessions.c.employer_id, course_id)
+        .select_from(sessions).outerjoin(session_course, sessions.c.session_id == session_course.c.session_id)
+        .join(Employer, Employer.id == sessions.c.employer_id).outerjoin(Course, Course.id == course_id)
+        .where(*_session_conditions(f, sessions), *_course_conditions(f, course_id))
+        .group_by(sessions.c.employer_id, course_id, Employer.name, Course.name)
+        .order_by(Employer.name, sessions.c.employer_id, course_id.is_(None), Course.name)
+        .offset(0 if page is None else (page - 1) * EMPLOYERS_PER_PAGE)
+        .limit(None if page is None else EMPLOYERS_PER_PAGE + 1)).all()
+    more = page is not None and len(keys) > EMPLOYERS_PER_PAGE
+    keys = [tuple(key) for key in keys[:EMPLOYERS_PER_PAGE if page is not None else None]]
     bookings, mine = _bookings(f, by_course=True)
-    conditions = [*_session_conditions(f, bookings), *_course_conditions(f, bookings.c.course_id), *mine]
-    shown, more = None, False
-    if page is not None:  # the page's keys, in the order of the names, found by the database
-        found = db.session.execute(
-            select(bookings.c.employer_id, bookings.c.course_id)
-            .join(Employer, Employer.id == bookings.c.employer_id)
-            .outerjoin(Course, Course.id == bookings.c.course_id)
-            .where(*conditions)
-            .group_by(bookings.c.employer_id, bookings.c.course_id, Employer.name, Course.name)
-            .order_by(Employer.name, bookings.c.employer_id, bookings.c.course_id.is_(None), Course.name)
-            .offset((page - 1) * EMPLOYERS_PER_PAGE).limit(EMPLOYERS_PER_PAGE + 1)).all()
-        shown, more = [tuple(key) for key in found[:EMPLOYERS_PER_PAGE]], len(found) > EMPLOYERS_PER_PAGE
-        conditions.append(bookings.c.employer_id.in_({employer_id for employer_id, _ in shown}))
     sums = {name: EMPLOYER_SUMS[name] for name in ("booked", "hired", *HIRE_TYPES)}
     per_course: dict[tuple, dict] = {}
     for employer_id, course, group, *values in db.session.execute(
             select(bookings.c.employer_id, bookings.c.course_id, bookings.c.target_group,
                    *(func.sum(bookings.c[name]) for name in sums))
-            .where(*conditions)
+            .where(*_session_conditions(f, bookings), *_course_conditions(f, bookings.c.course_id), *mine,
+                   *([] if page is None else [bookings.c.employer_id.in_({employer_id for employer_id, _ in keys})]))
             .group_by(bookings.c.employer_id, bookings.c.course_id, bookings.c.target_group)):
         per_course[(employer_id, course, group)] = {n: int(v or 0) for n, v in zip(sums.values(), values,
                                                                                      strict=True)}
-    course_names = _course_names_of({key[1] for key in per_course})
-    keys = shown if shown is not None else sorted(
-        {key[:2] for key in per_course}, key=lambda k: (offered[k[0]][0], k[0], k[1] is None, course_names[k[1]]))
+    course_names = _course_names_of({course for _, course in keys})
     return Table("employer_courses", _l("Hires per employer and course, by type of employment"), [
         Column(_l("Employer"), "text"), Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
         Column(_l("Booked slots"), count="booked"), Column(_l("Hires"), count="hires"),
@@ -496,7 +490,7 @@ def dashboard_tables(f: FunnelFilter, page: int | None = None) -> dict[str, Tabl
     employers; the course funnel and the employers' counts are computed once for the tables that share them."""
     funnel, employers = _funnel_counts(f), _employer_counts(f)
     return {"funnel": funnel_table(f, funnel), "outcome": outcome_table(f, funnel), "trend": trend_table(f),
-            "demand": demand_table(f, funnel), "employers": employer_table(f, employers, page),
+            "demand": demand_table(f, funnel, employers), "employers": employer_table(f, employers, page),
             "employer_courses": employer_course_table(f, employers, page), "months": month_table(f)}
 
 
