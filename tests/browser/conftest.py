@@ -39,7 +39,8 @@ def site(databases) -> Iterator[Site]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"The browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium", pytrace=False)
+        pytest.fail(f"The browser tests need Debian's Chromium at {CHROMIUM}: sh tests/browser/chromium.sh installs it",
+                    pytrace=False)
     if not AXE.exists():
         pytest.fail(f"The browser tests need axe-core at {AXE}: npm ci", pytrace=False)
     with sync_playwright() as playwright:
