@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from matchapp import formats, ical, mail
 from matchapp.extensions import db
@@ -183,11 +183,12 @@ def _time_offered(slot: Slot) -> bool:
 
 
 def load_slots(slot_ids: list[int]) -> list[Slot]:
-    """The slots with these ids, with session, employer and courses loaded; unknown ids are left out."""
+    """The slots with these ids, with session, employer, creator and courses loaded; unknown ids are left out."""
     return list(db.session.scalars(
         select(Slot).where(Slot.id.in_(slot_ids))
-        .options(selectinload(Slot.session).selectinload(InterviewSession.employer),
-                 selectinload(Slot.session).selectinload(InterviewSession.courses))
+        .options(joinedload(Slot.session).options(joinedload(InterviewSession.employer),
+                                                  joinedload(InterviewSession.created_by),
+                                                  selectinload(InterviewSession.courses)))
         .order_by(Slot.starts_at)
     ))
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from matchapp.extensions import db
 from matchapp.localtime import local_day, utcnow
-from matchapp.models import Booking, Candidate, Slot
+from matchapp.models import Booking, Candidate, Role, Slot
 from matchapp.services import booking as booking_service
 from matchapp.services import waitlist
 from matchapp.services.errors import SelectionError
@@ -39,7 +39,8 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
     shown = page.items
     free = booking_service.free_slots(shown, now=now)
     # A chosen slot id stands for its time (rule 0): mark that time, whichever interviewer's slot it now shows.
-    chosen_times = {(slot.session_id, slot.starts_at) for slot in booking_service.load_slots(list(chosen))}
+    chosen_times = {(slot.session_id, slot.starts_at)
+                    for slot in (booking_service.load_slots(list(chosen)) if chosen else [])}
     open_lists = waitlist.open_for_waiting([s.id for s in shown if not free[s.id]], now=now)
     offers = []
     for s in shown:
@@ -50,10 +51,13 @@ def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[st
             offers.append((s, times))
     days = [(day, list(items)) for day, items in groupby(offers, key=lambda o: local_day(o[0].starts_at))]
     chosen = {slot.id for _s, times in offers for slot in times if (slot.session_id, slot.starts_at) in chosen_times}
+    # The page shows the candidate's place on a waiting list for full sessions only, and counts to staff only.
+    full = [s.id for s, times in offers if not times]
+    counts = waitlist.waiting_counts([s.id for s, _times in offers]) if current_user.role != Role.CANDIDATE else {}
     return render_template("booking/pick.html", candidate=candidate, days=days, chosen=chosen,
                            problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page.page,
-                           has_next=page.has_next, waiting=waitlist.waiting_in(candidate, [s.id for s in shown]),
-                           waiting_counts=waitlist.waiting_counts([s.id for s in shown])), status
+                           has_next=page.has_next, waiting=waitlist.waiting_in(candidate, full),
+                           waiting_counts=counts), status
 
 
 def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
@@ -75,10 +79,12 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
     except SelectionError as error:
         db.session.rollback()
         return pick_page(candidate, chosen=chosen, problems=error.problems, status=422)
-    db.session.commit()
+    # Read the ids before the commit expires the objects: after it, each would be loaded again, in a new
+    # transaction that on SQLite waits for the write lock once more.
     session["booking_result"] = {"candidate": candidate.id, "booked": [b.id for b in result.booked],
                                  "taken": [[t.slot.id, t.alternative.id if t.alternative else None]
                                            for t in result.taken]}
+    db.session.commit()
     return redirect(url_for(done_endpoint, **done_values))
 
 
