@@ -17,11 +17,13 @@ def quick_start() -> list[str]:
 
 
 def run(env: dict[str, str], *, as_nobody: bool = False) -> subprocess.CompletedProcess:
-    """The script as a person without root would run it (as `nobody`, when the tests run as root)."""
-    command = ["/bin/sh", str(SCRIPT)]
+    """The script as a person without root would run it (as `nobody`, when the tests run as root). The shell reads
+    it from its input: `nobody` may not be allowed into the folder of a fresh clone."""
+    command = ["/bin/sh", "-s"]
     if as_nobody and os.geteuid() == 0:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return subprocess.run(command, input=SCRIPT.read_text(), env=env, capture_output=True, text=True, timeout=60,
+                          cwd="/")
 
 
 def test_the_quick_start_has_two_commands_and_the_test_command_installs_chromium_before_the_tests():
