@@ -13,17 +13,15 @@ import argparse
 import bisect
 import os
 import random
-import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, func, insert, inspect, select, text
+from sqlalchemy import func, insert, select, text
+from throwaway import database_url, empty_database
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from matchapp import create_app
@@ -90,12 +88,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def database_url(given: str | None) -> str:
-    if not given:
-        return f"sqlite:///{Path(tempfile.gettempdir()) / 'matchapp-bench.sqlite'}"
-    return re.sub(r"^postgresql://", "postgresql+psycopg://", given)
-
-
 def check_route(app, path: str) -> None:
     """Stop with a clear message when the page does not exist (yet)."""
     try:
@@ -103,24 +95,6 @@ def check_route(app, path: str) -> None:
     except (NotFound, MethodNotAllowed):
         sys.exit(f"GET {path} does not exist in this version of matchapp (the dashboard is the endpoint "
                  f"consultant.dashboard); nothing was filled or timed.")
-
-
-def empty_database() -> None:
-    """Drop every table so the migrations can build the schema afresh: only a database without users or one that
-    this script filled."""
-    tables = inspect(db.engine).get_table_names()
-    if "users" in tables:
-        emails = set(db.session.scalars(select(User.email)))
-        db.session.rollback()
-        if emails and ADMIN_EMAIL not in emails:
-            sys.exit("The database holds other data; give this script an empty (throwaway) database.")
-    elif tables and tables != ["alembic_version"]:
-        sys.exit("The database holds other tables; give this script an empty (throwaway) database.")
-    reflected = MetaData()
-    reflected.reflect(db.engine)
-    reflected.drop_all(db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def weekday_on_or_before(day: date) -> date:
@@ -328,7 +302,7 @@ def time_page(app, path: str, email: str, requests: int) -> tuple[list[float], i
 
 def main() -> None:
     args = parse_args()
-    url = database_url(args.database_url)
+    url = database_url(args.database_url, "matchapp-bench.sqlite")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64,
                       "ARGON2_PARALLELISM": 1})
@@ -340,7 +314,7 @@ def main() -> None:
             bookings = db.session.scalar(select(func.count()).select_from(Booking))
             print(f"reusing the filled database: {bookings:,} bookings")
         else:
-            empty_database()
+            empty_database(ADMIN_EMAIL)
             upgrade()
             started = time.perf_counter()
             history = History(args.bookings, args.seed)

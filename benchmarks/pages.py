@@ -24,7 +24,8 @@ from pathlib import Path
 import requests
 from flask import url_for
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import select
+from throwaway import database_url, empty_database
 
 from matchapp import create_app
 from matchapp.demo import DEMO_PASSWORD, load_demo_data
@@ -58,34 +59,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def database_url(given: str | None) -> str:
-    if not given:
-        return f"sqlite:///{Path(tempfile.gettempdir()) / 'matchapp-bench-pages.sqlite'}"
-    return re.sub(r"^postgresql://", "postgresql+psycopg://", given)
-
-
-def empty_database() -> None:
-    """Drop every table so the migrations can build the schema afresh: only a database without users or one that
-    this script filled."""
-    tables = inspect(db.engine).get_table_names()
-    if "users" in tables:
-        emails = set(db.session.scalars(select(User.email)))
-        db.session.rollback()
-        if emails and MARKER_EMAIL not in emails:
-            sys.exit("The database holds other data; give this script an empty (throwaway) database.")
-    elif tables and tables != ["alembic_version"]:
-        sys.exit("The database holds other tables; give this script an empty (throwaway) database.")
-    reflected = MetaData()
-    reflected.reflect(db.engine)
-    reflected.drop_all(db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
 def fill_database(app) -> dict[str, str]:
     """The demo data, a calendar feed address for the candidate; the paths of the pages to measure."""
     with app.app_context():
-        empty_database()
+        empty_database(MARKER_EMAIL)
         upgrade()
         load_demo_data()
         now = datetime.now(UTC)
@@ -213,7 +190,7 @@ def main() -> None:
     args = parse_args()
     # The load generator's processes are forked before anything opens a database connection.
     pool = multiprocessing.get_context("fork").Pool(args.connections)
-    url = database_url(args.database_url)
+    url = database_url(args.database_url, "matchapp-bench-pages.sqlite")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "pages-benchmark", "RATELIMIT_ENABLED": False,
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64, "ARGON2_PARALLELISM": 1})
     with app.app_context():

@@ -28,7 +28,8 @@ from urllib.parse import urljoin
 
 import requests
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, func, inspect, select, text
+from sqlalchemy import func, select
+from throwaway import database_url, empty_database
 
 from matchapp import create_app
 from matchapp.extensions import db
@@ -54,30 +55,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--seed", type=int, default=5)
     return parser.parse_args()
-
-
-def database_url(given: str | None) -> str:
-    if not given:
-        return f"sqlite:///{Path(tempfile.gettempdir()) / 'matchapp-rush.sqlite'}"
-    return re.sub(r"^postgresql://", "postgresql+psycopg://", given)
-
-
-def empty_database() -> None:
-    """Drop every table so the migrations can build the schema afresh: only a database without users or one that
-    this script filled."""
-    tables = inspect(db.engine).get_table_names()
-    if "users" in tables:
-        emails = set(db.session.scalars(select(User.email)))
-        db.session.rollback()
-        if emails and ADMIN_EMAIL not in emails:
-            sys.exit("The database holds other data; give this script an empty (throwaway) database.")
-    elif tables and tables != ["alembic_version"]:
-        sys.exit("The database holds other tables; give this script an empty (throwaway) database.")
-    reflected = MetaData()
-    reflected.reflect(db.engine)
-    reflected.drop_all(db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def valid_cvr(seed: int) -> str:
@@ -229,13 +206,13 @@ def percentiles(times: list[float]) -> str:
 
 def main() -> None:
     args = parse_args()
-    url = database_url(args.database_url)
+    url = database_url(args.database_url, "matchapp-rush.sqlite")
     # Passwords hashed at a low argon2 cost (a hash carries its own cost, and the server verifies at that cost), so
     # that signing in 1,000 candidates takes seconds rather than minutes; the confirm never hashes a password.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "rush-benchmark", "ARGON2_TIME_COST": 1,
                       "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM": 1})
     with app.app_context():
-        empty_database()
+        empty_database(ADMIN_EMAIL)
         upgrade()
         started = time.perf_counter()
         emails = fill(args.attempts, args.slots)
