@@ -88,6 +88,12 @@ def load_config(instance_path: str) -> dict:
         "RETENTION_NOTE_MONTHS": _env_int("RETENTION_NOTE_MONTHS", 6),  # employers' private notes on outcomes
         "CALENDAR_FEED_DAYS": _env_int("CALENDAR_FEED_DAYS", 180),  # a feed address works this long unless renewed
         "SCHEDULER_RETENTION_SECONDS": _env_int("SCHEDULER_RETENTION_SECONDS", 3600),
+        # The header: the authority's name (unset: "Copenhagen job centres" in the page's language) and its logo,
+        # a file under static/ (the Content-Security-Policy allows images from the site itself only); no logo:
+        # the product's name in type.
+        "AUTHORITY_NAME": _env("AUTHORITY_NAME"),
+        "LOGO_FILE": _env("LOGO_FILE"),
+        "LOGO_ALT": _env("LOGO_ALT"),
     }
 
 

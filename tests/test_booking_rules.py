@@ -20,6 +20,7 @@ from matchapp.services.booking import (
     cancel_booking,
     check_selection,
     free_slots,
+    offer_alternatives,
 )
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 from matchapp.services.sessions import cancel_session, cancel_slot
@@ -516,3 +517,29 @@ def test_a_cancelled_booking_cannot_be_cancelled_twice(make, candidate, now):
 
     with pytest.raises(Conflict):
         cancel_booking(booking, reason=None, by=candidate.user, now=now)
+
+
+# Rule 6: the time offered instead of a taken one (issue 15): another time that passes every rule, or none.
+
+def test_no_time_is_offered_instead_when_every_other_time_breaks_a_rule(make, candidate, course, now):
+    popular = make.session(start=time(10), end=time(10, 20))
+    book(make.candidate(completed=[course]), slot_at(popular, "10:10"), now=now)
+    early = make.session(start=time(9, 50), end=time(10))
+
+    result = book(candidate, slot_at(early, "09:50"), slot_at(popular, "10:10"), now=now)
+
+    assert len(result.booked) == 1
+    # 10:00, the only other time, is too close to the 09:50 meeting just booked (rule 2).
+    assert [(t.slot, t.alternative) for t in result.taken] == [(slot_at(popular, "10:10"), None)]
+
+
+def test_an_offer_stays_while_it_fits_and_is_replaced_when_taken(make, candidate, course, now):
+    popular = make.session(start=time(10), end=time(10, 40))
+    book(make.candidate(completed=[course]), slot_at(popular, "10:10"), now=now)
+    [taken] = book(candidate, slot_at(popular, "10:10"), now=now).taken
+    assert taken.alternative == slot_at(popular, "10:00")
+
+    assert offer_alternatives(candidate, [(taken.slot, taken.alternative)], now=now) == [taken]
+    book(make.candidate(completed=[course]), slot_at(popular, "10:00"), now=now)
+    [again] = offer_alternatives(candidate, [(taken.slot, taken.alternative)], now=now)
+    assert again.alternative == slot_at(popular, "10:20")

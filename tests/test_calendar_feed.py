@@ -126,7 +126,7 @@ def test_the_calendar_box_is_on_the_page_once_and_not_in_its_title(client, auth,
     assert page.count('id="calendar-feed-url"') == 1
 
 
-def test_my_meetings_offers_each_meeting_as_an_ics_file(client, auth, make):
+def test_my_meetings_offers_each_meeting_to_save_in_ones_calendar(client, auth, make):
     candidate = make.candidate(completed=[make.course()])
     booking = book(candidate, make.session())
     auth.login(candidate.user)
@@ -134,7 +134,7 @@ def test_my_meetings_offers_each_meeting_as_an_ics_file(client, auth, make):
     page = client.get("/candidate/meetings").text
 
     assert f'href="/calendar/bookings/{booking.id}.ics"' in page
-    assert danish("Add to my calendar (.ics file)") in text(page)
+    assert danish("Save the meeting in my calendar") in text(page)
 
 
 def test_looking_at_pages_never_makes_a_calendar_address(client, auth, make):

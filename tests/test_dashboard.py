@@ -205,6 +205,24 @@ EXPECTED = {
 }
 
 
+# The columns each table shows on the page (issue 15: the page fits 1280 px); the downloads hold them all.
+PAGE_COLUMNS = {
+    "funnel": [0, 1, 2, 3, 6, 9],  # course, group, completed, had a meeting, hired, share in full-time work
+    "outcome": [0, 1, 3, 4, 5, 6, 7],  # not "completed" (the funnel shows it)
+    "trend": None,
+    "demand": [0, 1, 3, 4, 5, 7, 8],  # not the sessions nor "completed"
+    "employers": [0, 1, 3, 4, 5, 7, 9],  # not the sessions, the outcomes recorded nor the employers' no-shows
+    "employer_courses": [0, 1, 2, 3, 4, 5],  # hires full-time, not the other kinds of hire
+    "months": None,
+}
+
+
+def on_page(key: str, rows: list[list[str]]) -> list[list[str]]:
+    """A table's rows (as the downloads hold them) with the columns the page shows."""
+    columns = PAGE_COLUMNS[key]
+    return rows if columns is None else [[row[i] for i in columns] for row in rows]
+
+
 def page_rows(page: str, key: str) -> list[list[str]]:
     """A table's rows as an English page shows them, with plain spaces."""
     return [[cell.replace("\xa0", " ") for cell in row] for row in table_rows(page, key)]
@@ -223,17 +241,16 @@ def test_consultant_sees_every_figure_of_the_cohort_on_the_dashboard(client, aut
 
     assert response.status_code == 200
     for key, rows in EXPECTED.items():
-        assert page_rows(response.text, key) == rows, key
+        assert page_rows(response.text, key) == on_page(key, rows), key
     assert '<caption class="sr-only">The funnel per course: from completed course to full-time work</caption>' \
         in response.text
     quarter = (cohort.run.ends_on.month - 1) // 3 + 1
     assert f'<th scope="col" class="numeric">Q{quarter} {cohort.run.ends_on.year}</th>' in response.text
     charts = [json.loads(unescape(chart)) for chart in re.findall(r"data-chart='([^']*)'", response.text)]
-    assert charts[0] == {"type": "bar", "labels": ["Completed the course", "Had a meeting", "Attended a meeting",
-                                                   "Next step", "Hired"],
-                         "datasets": [{"label": GDPR, "data": [23, 11, 9, 6, 4]},
-                                      {"label": "Total", "data": [23, 11, 9, 6, 4]}]}, \
-        "the funnel's chart draws its stages, not the 60-day outcome"
+    headline = "Share in full-time work 60 days after"
+    assert charts[0] == {"type": "bar", "percent": True, "title": headline, "labels": [GDPR, "Total"],
+                         "datasets": [{"label": headline, "data": [13.0, 13.0]}]}, \
+        "the funnel's chart draws the headline: the share in full-time work 60 days after, per course"
     assert charts[1] == {"type": "bar", "stacked": True, "percent": True, "labels": [GDPR, "Total"], "datasets": [
         {"label": "In full-time work through a meeting in the app", "data": [8.7, 8.7]},
         {"label": "In full-time work found elsewhere", "data": [4.3, 4.3]},
@@ -268,8 +285,7 @@ def test_every_table_downloads_with_the_pages_exact_figures_for_danish_excel_and
                                                                                              cohort, table):
     in_english(cohort.consultant)
     auth.login(cohort.consultant)
-    page = client.get("/consultant/dashboard").text
-    shares = [i for i, cell in enumerate(page_rows(page, table)[0]) if SHARE.fullmatch(cell)]
+    shares = [i for i, cell in enumerate(EXPECTED[table][0]) if SHARE.fullmatch(cell)]
 
     excel = download(client, table, "excel", numbers="exact")
     plain = download(client, table, "plain", numbers="exact")
@@ -289,7 +305,7 @@ def test_the_danish_page_and_excel_file_speak_danish(client, auth, cohort):
     page = client.get("/consultant/dashboard").text
     excel = download(client, "funnel", "excel")
 
-    assert page_rows(page, "funnel")[1][-2] == "15,0 % (3 af 20; 95 %: 5,2–36,0 %)"
+    assert page_rows(page, "funnel")[1][-1] == "15,0 % (3 af 20; 95 %: 5,2–36,0 %)"
     assert [row[0] for row in page_rows(page, "funnel")][-3:] == ["I alt"] * 3
     assert [row[:2] for row in excel[1:]] == [[GDPR, "Alle"], [GDPR, "Jobparate"], [GDPR, "Aktivitetsparate"],
                                              ["I alt", "Alle"], ["I alt", "Jobparate"], ["I alt", "Aktivitetsparate"]]
@@ -319,7 +335,7 @@ def test_filters_narrow_the_figures_to_a_course_run_and_a_period(client, auth, m
     assert run_choice not in dashboard(client), "runs are offered once a course is chosen"
     assert run_choice in dashboard(client, course_id=cohort.course.id)
     for table, rows in EXPECTED.items():  # bookings of the run's completers only, counted on the spot
-        assert page_rows(by_run, table) == rows, table
+        assert page_rows(by_run, table) == on_page(table, rows), table
     assert by_period[0][:4] == [GDPR, "All", "1", "0"]
     assert len(page_rows(dashboard(client, period_from=f"{TODAY - timedelta(days=15):%d.%m.%Y}"), "trend")[0]) == 3
     assert "No figures for this filter." in nothing
@@ -350,8 +366,8 @@ def test_another_job_centres_consultant_does_not_see_the_cohort(client, auth, ma
     assert 'id="funnel-table"' not in page.split('aria-labelledby="demand-heading"')[0]
     assert download(client, "funnel", "plain", jobcenter_id=cohort.jobcenter.id)[1:] == []
     employers = page_rows(page, "employers")
-    assert employers[0][:5] == ["Hotel Nørreport A/S", "All", "1", "18", "0"], "sessions, but none of the bookings"
-    assert employers[-3][:5] == ["Total", "All", "2", "24", "0"]
+    assert employers[0][:4] == ["Hotel Nørreport A/S", "All", "18", "0"], "slots, but none of the bookings"
+    assert employers[-3][:4] == ["Total", "All", "24", "0"]
     assert 'id="months-table"' not in page
     assert page_rows(page, "employer_courses")[0][:5] == ["Hotel Nørreport A/S", GDPR, "All", "0", "0"]
     assert forged_run.status_code == 422, "another job centre's run is not a choice"
@@ -365,7 +381,7 @@ def test_admin_sees_all_job_centres_or_one(client, auth, make, cohort):
     page = client.get("/consultant/dashboard")
     elsewhere = dashboard(client, jobcenter_id=make.jobcenter("Jobcenter Valby").id)
 
-    assert page_rows(page.text, "funnel") == EXPECTED["funnel"]
+    assert page_rows(page.text, "funnel") == on_page("funnel", EXPECTED["funnel"])
     assert 'id="funnel-table"' not in elsewhere
     assert 'href="/consultant/dashboard" aria-current="page"' in page.text
 
@@ -382,8 +398,8 @@ def test_the_totals_add_up_the_courses_and_their_shares_are_of_the_totals(client
     doubled[1][-2:] = [sh("15.0 6/40 7.1-29.1"), sh("60.0 6/10 31.3-83.2")]
     doubled[2][-2:] = [sh("0.0 0/6 0.0-39.0"), sh("0.0 0/2 0.0-65.8")]
 
-    assert page_rows(page, "funnel") == named(GDPR, FUNNEL_ROWS) + named("Excel", FUNNEL_ROWS) + \
-        named("Total", doubled)
+    assert page_rows(page, "funnel") == on_page("funnel", named(GDPR, FUNNEL_ROWS) + named("Excel", FUNNEL_ROWS)
+                                                + named("Total", doubled))
     assert page_rows(page, "months")[-3:] == named("Total", [[ALL, "22", "8"], [READY, "18", "6"],
                                                               [ACTIVE, "4", "2"]])
 
@@ -432,9 +448,9 @@ def test_new_outcomes_show_on_the_dashboard_once_the_figures_are_refreshed(clien
     after = client.get("/consultant/dashboard").text
 
     assert "Figures as of" in before
-    assert table_rows(before, "funnel")[0][6] == "4", "the figures are those of the last refresh"
-    assert table_rows(after, "funnel")[0][6] == "5"
-    assert table_rows(after, "employers")[0][9] == "5"
+    assert table_rows(before, "funnel")[0][4] == "4", "the figures are those of the last refresh"
+    assert table_rows(after, "funnel")[0][4] == "5"
+    assert table_rows(after, "employers")[0][6] == "5"
     assert table_rows(after, "employer_courses")[0][3:6] == ["11", "5", "3"], "booked, hired, of which full-time"
 
 
@@ -464,7 +480,8 @@ def test_the_employers_table_shows_25_employers_a_page_and_the_files_hold_all(cl
     assert len(first_names) == 25 + 1
     assert first_names[-1] == "Total"
     assert [row[0] for row in table_rows(second, "employers")[::3]] == ["Vagtselskabet ApS", "Total"]
-    assert table_rows(second, "employers")[-3][2:4] == ["26", "168"], "the totals of all employers on each page"
+    assert table_rows(second, "employers")[-3][2] == "168", "the totals of all employers on each page"
+    assert download(client, "employers", "plain")[-3][2:4] == ["26", "168"]
     assert table_rows(second, "funnel") == table_rows(first, "funnel"), "the other tables stay whole"
     assert "Next page" in first
     assert "Previous page" in second
@@ -518,8 +535,10 @@ def test_a_course_filter_shows_that_course_and_sessions_open_to_any_course_not_o
 
     demand = page_rows(page, "demand")
     assert [row[0] for row in demand[::3]] == [GDPR, "Open to any course", "Total"]
-    assert demand[0][2:4] == ["2", "24"], "the GDPR session and the shared one"
-    assert demand[-3][2:4] == ["3", "30"], "every session once: GDPR, shared, and the one open to any course"
+    assert demand[0][2] == "24", "the slots of the GDPR session and the shared one"
+    assert demand[-3][2] == "30", "every session once: GDPR, shared, and the one open to any course"
+    sessions = download(client, "demand", "plain", course_id=cohort.course.id)
+    assert [sessions[1][2], sessions[-3][2]] == ["2", "3"], "the sessions, in the downloads"
     employers = [row[0] for row in page_rows(page, "employers")[::3]]
     assert employers == ["Hotel Nørreport A/S", "Kontorhuset ApS", "Vagtselskabet ApS", "Total"]
     assert len(shared.slots) == 6
@@ -544,7 +563,7 @@ def test_shares_are_rounded_half_up_on_the_page(client, auth, make):
     danish = page_rows(dashboard(client), "funnel")
 
     assert danish[0][:3] == ["Rengøring", "Alle", "16"]
-    assert danish[0][-2].startswith("31,3 % (5 af 16;")
+    assert danish[0][-1].startswith("31,3 % (5 af 16;")
 
 
 def test_each_quarter_of_a_course_stands_beside_the_others(client, auth, make, cohort):
@@ -578,9 +597,9 @@ def test_the_follow_up_page_and_the_dashboard_count_the_same_recorded_statuses(c
     auth.login(cohort.consultant)
 
     follow_up = client.get(f"/consultant/runs/{cohort.run.id}/follow-up").text
-    funnel = page_rows(dashboard(client), "funnel")[0]
+    funnel = download(client, "funnel", "plain", numbers="exact")[1]  # the page leaves these columns out
 
     assert "6 of 23 have a known status recorded." in follow_up
     assert funnel[2] == "23"
     assert funnel[8] == "17", "status not recorded: 23 - 6"
-    assert funnel[-1].startswith("50.0 % (3 of 6;")
+    assert funnel[-5:-3] == ["3", "6"], "in full-time work of those with a recorded status: 3 of 6"

@@ -273,6 +273,27 @@ def test_a_time_taken_meanwhile_is_reported_with_an_alternative_to_book_instead(
     assert db.session.scalar(select(Booking.slot_id).where(Booking.candidate_id == amina.id)) == alternative.id
 
 
+def test_the_offer_for_a_taken_time_is_the_same_after_a_reload_and_booking_it_lists_it(client, auth, make):
+    course = make.course()
+    amina, peter = make.candidate(completed=[course]), make.candidate(completed=[course])
+    session = make.session(make.employer(name="Hotel Nørreport A/S"))
+    wanted = session.slots[1]
+    auth.login(amina.user)
+    book(peter, wanted)
+
+    first = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
+                        follow_redirects=True).text
+    again = client.get("/candidate/booked").text
+
+    offered = form(first, "/candidate/").hidden()
+    assert form(again, "/candidate/").hidden() == offered
+    assert int(offered[f"slot-{session.id}"]) != wanted.id
+    booked = text(client.post("/candidate/", data={**offered, "action": "book"}, follow_redirects=True).text)
+    assert danish("%(num)d conversation is booked", plural="%(num)d conversations are booked", num=1) in booked
+    assert danish("Someone else booked these times a moment before you") not in booked
+    assert danish("See my meetings") in booked
+
+
 def test_plan_for_me_preselects_times_that_do_not_overlap_and_books_nothing(client, auth, make, app):
     candidate = make.candidate(completed=[make.course()])
     sessions = [make.session(make.employer()) for _ in range(3)]  # all three at 10-11

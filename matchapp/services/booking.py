@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from matchapp import formats, ical, mail
 from matchapp.extensions import db
@@ -97,7 +97,7 @@ def bookable_sessions_query(candidate: Candidate, *, now: datetime) -> Select:
         select(InterviewSession).join(Employer)
         .where(InterviewSession.status == SessionStatus.PUBLISHED, InterviewSession.ends_at > now,
                Employer.approved_at.is_not(None), _eligible(InterviewSession, completed_course_ids(candidate)))
-        .options(selectinload(InterviewSession.employer), selectinload(InterviewSession.courses))
+        .options(contains_eager(InterviewSession.employer), selectinload(InterviewSession.courses))
         .order_by(InterviewSession.starts_at, InterviewSession.id)
     )
 
@@ -107,12 +107,49 @@ def bookable_sessions(candidate: Candidate, *, now: datetime) -> list[InterviewS
     return list(db.session.scalars(bookable_sessions_query(candidate, now=now)))
 
 
-def sessions_to_offer_query(candidate: Candidate, *, now: datetime) -> Select:
-    """The bookable sessions the candidate has no meeting in yet (rule 3): what the pick page offers, as a query
-    that the page paginates in SQL."""
-    booked = exists().where(Booking.session_id == InterviewSession.id, Booking.candidate_id == candidate.id,
-                            Booking.status == BookingStatus.CONFIRMED)
-    return bookable_sessions_query(candidate, now=now).where(~booked)
+def offer_key(session: InterviewSession) -> tuple:
+    """What makes sessions one offer to candidates: the same employer and job, met the same way for as long. A
+    candidate talks to an employer about a job once, on whichever of its days."""
+    return session.employer_id, session.title, session.mode, session.address, session.slot_minutes
+
+
+def sessions_to_offer(candidate: Candidate, *, now: datetime) -> list[list[InterviewSession]]:
+    """What the find page offers: the bookable sessions, grouped by offer_key, soonest offer first; left out are
+    the employers' jobs the candidate has a meeting about already (rule 3, and its other days)."""
+    other = aliased(InterviewSession)
+    met = exists().where(Booking.session_id == other.id, Booking.candidate_id == candidate.id,
+                         Booking.status == BookingStatus.CONFIRMED, other.employer_id == InterviewSession.employer_id,
+                         other.title == InterviewSession.title)
+    offers: dict[tuple, list[InterviewSession]] = {}
+    for session in db.session.scalars(bookable_sessions_query(candidate, now=now).where(~met)):
+        offers.setdefault(offer_key(session), []).append(session)
+    return list(offers.values())
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    """A time that can be booked in a session, and one free interviewer's slot that stands for it (rule 0)."""
+
+    slot_id: int
+    session_id: int
+    starts_at: datetime
+
+
+def free_times(sessions: list[InterviewSession], *, now: datetime) -> dict[int, list[FreeTime]]:
+    """For each session, its start times with a free interviewer that can still be booked, in order: one row per
+    time from the database, not one object per interviewer's slot."""
+    closes = {session.id: timedelta(hours=session.booking_closes_hours) for session in sessions}
+    by_session: dict[int, list[FreeTime]] = {session_id: [] for session_id in closes}
+    taken = exists().where(Booking.slot_id == Slot.id, Booking.status == BookingStatus.CONFIRMED)
+    rows = db.session.execute(
+        select(Slot.session_id, Slot.starts_at, func.min(Slot.id))
+        .where(Slot.session_id.in_(closes), Slot.status == SlotStatus.OPEN, ~taken)
+        .group_by(Slot.session_id, Slot.starts_at).order_by(Slot.starts_at, Slot.session_id)
+    )
+    for session_id, starts_at, slot_id in rows:
+        if starts_at - closes[session_id] > now:
+            by_session[session_id].append(FreeTime(slot_id, session_id, starts_at))
+    return by_session
 
 
 def free_slots(sessions: list[InterviewSession], *, now: datetime) -> dict[int, list[Slot]]:
@@ -215,8 +252,7 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
     for slot in slots:
         booking = _insert_booking(candidate, slot, by=by, now=now)
         (booked if booking else lost).append(booking or slot)
-    mine = [booking.slot for booking in confirmed_bookings(candidate)] if lost else []
-    taken = [TakenSlot(slot, _alternative(slot, mine, now=now)) for slot in lost]
+    taken = offer_alternatives(candidate, [(slot, None) for slot in lost], now=now)
     waitlist.end_waiting(candidate, [booking.session_id for booking in booked], WaitStatus.BOOKED, now=now)
     for booking in booked:
         audit.record(by, "booking_created", booking, now=now)
@@ -253,31 +289,62 @@ def _insert_booking(candidate: Candidate, slot: Slot, *, by: User, now: datetime
     return None
 
 
-def _alternative(slot: Slot, mine: list[Slot], *, now: datetime) -> Slot | None:
-    """The free slot of the same session nearest in time that fits around the candidate's meetings (mine): another
-    time, since every interviewer at the slot's own time is booked (rule 0)."""
+def offer_alternatives(candidate: Candidate, taken: list[tuple[Slot, Slot | None]], *,
+                       now: datetime) -> list[TakenSlot]:
+    """For each time taken meanwhile, another time to book instead (rule 6), all of them bookable together: an
+    earlier offer stays while it still fits, so that the answer reads the same on every reload; else the nearest
+    one that does. A time the candidate has a meeting in the session of by now needs none."""
+    answer: list[TakenSlot] = []
+    for slot, offered in taken:
+        chosen = [t.alternative for t in answer if t.alternative is not None]
+        kept = offered and _still_free(offered, candidate, chosen, now=now)
+        answer.append(TakenSlot(slot, kept or _alternative(candidate, slot, chosen, now=now)))
+    return answer
+
+
+def _still_free(slot: Slot, candidate: Candidate, chosen: list[Slot], *, now: datetime) -> Slot | None:
+    """A free interviewer's slot at the time of this slot (rule 0), if the candidate could book it together with
+    the times chosen already (rules 2-5)."""
+    free = free_slots_at(slot)
+    return free[0] if free and not check_selection(candidate, [*chosen, free[0]], now=now) else None
+
+
+def _alternative(candidate: Candidate, slot: Slot, chosen: list[Slot], *, now: datetime) -> Slot | None:
+    """The free time in the slot's session nearest to its time that passes every rule of check_selection together
+    with the times chosen already: never the slot's own time, whose interviewers are all booked (rule 0)."""
     gap = booking_gap()
-    if any(booking_slot.session_id == slot.session_id for booking_slot in mine):
+    mine = [booking.slot for booking in confirmed_bookings(candidate)]
+    if any(other.session_id == slot.session_id for other in mine):
         return None
     options = [s for s in free_slots([slot.session], now=now)[slot.session_id]
-               if s.starts_at != slot.starts_at and not any(overlaps(s, other, gap) for other in mine)]
-    return min(options, key=lambda s: abs(s.starts_at - slot.starts_at), default=None)
+               if s.starts_at != slot.starts_at and not any(overlaps(s, other, gap) for other in [*mine, *chosen])]
+    options.sort(key=lambda s: (abs(s.starts_at - slot.starts_at), s.starts_at, s.lane))
+    # The cheap look at the candidate's meetings above leaves few; the full check covers the daily cap and the rest.
+    return next((s for s in options if not check_selection(candidate, [*chosen, s], now=now)), None)
 
 
 def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) -> tuple[list[Slot], list[int]]:
-    """A speed round: one free slot in as many of the chosen sessions as fit, none overlapping.
+    """A speed round: one free slot in as many of the chosen offers (a session stands for its offer_key's
+    sessions) as fit, none overlapping.
 
-    Returns the slots and the ids of the sessions that did not fit. Sessions are tried in the order of their
-    last free slot and each gets its earliest slot that fits, which places the most sessions possible when
-    each session is one interval; a small search covers the rest.
+    Returns the slots and the ids of the sessions whose offer did not fit. Offers are tried in the order of their
+    last free slot and each gets its earliest slot that fits, which places the most offers possible when each
+    offer is one interval; a small search covers the rest.
     """
     gap = booking_gap()
-    sessions = [s for s in bookable_sessions(candidate, now=now) if s.id in set(session_ids)]
+    bookable = bookable_sessions(candidate, now=now)
+    wanted = {offer_key(s) for s in bookable if s.id in set(session_ids)}
+    sessions = [s for s in bookable if offer_key(s) in wanted]
     mine = [booking.slot for booking in confirmed_bookings(candidate)]
-    booked_sessions = {slot.session_id for slot in mine}
-    options = {sid: [s for s in slots if not any(overlaps(s, m, gap) for m in mine)]
-               for sid, slots in free_slots(sessions, now=now).items() if sid not in booked_sessions}
-    order = sorted((sid for sid in options if options[sid]), key=lambda sid: options[sid][-1].ends_at)
+    met = {(slot.session.employer_id, slot.session.title) for slot in mine}
+    keys = {s.id: offer_key(s) for s in sessions}
+    options: dict[tuple, list[Slot]] = {}
+    for sid, slots in free_slots(sessions, now=now).items():
+        if keys[sid][:2] not in met:
+            options.setdefault(keys[sid], []).extend(s for s in slots if not any(overlaps(s, m, gap) for m in mine))
+    for slots in options.values():
+        slots.sort(key=lambda s: (s.starts_at, s.lane))
+    order = sorted((key for key in options if options[key]), key=lambda key: options[key][-1].ends_at)
     cap = current_app.config["DAILY_BOOKING_CAP"]
     per_day = Counter(local_day(slot.starts_at) for slot in mine)
     best: list[Slot] = []
@@ -300,8 +367,8 @@ def auto_plan(candidate: Candidate, session_ids: list[int], *, now: datetime) ->
         search(index + 1, chosen)
 
     search(0, [])
-    planned = {slot.session_id for slot in best}
-    return sorted(best, key=lambda s: s.starts_at), [s.id for s in sessions if s.id not in planned]
+    planned = {keys[slot.session_id] for slot in best}
+    return sorted(best, key=lambda s: s.starts_at), [s.id for s in sessions if keys[s.id] not in planned]
 
 
 def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now: datetime) -> None:

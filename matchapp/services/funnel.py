@@ -81,6 +81,7 @@ class Column:
     part: str = ""
     whole: str = ""
     all_only: bool = False
+    on_page: bool = True  # False: only in the downloads, so that the page's table fits 1280 px (issue 15)
 
     def value(self, row: Row) -> int | Share | None:
         """The figure of a row in this column (not for text columns); None where it does not apply."""
@@ -121,6 +122,10 @@ class Table:
     things: frozenset[str] = frozenset({"sessions", "slots"})
     keyed_by: str = "course"  # what the rows are of: the same figure in two tables is in rows of the same kind
     more: bool = False  # a page of the table's rows with more on the next page
+
+    def page_columns(self) -> list[int]:
+        """The positions of the columns the dashboard page shows; the downloads hold them all."""
+        return [i for i, column in enumerate(self.columns) if column.on_page]
 
     def values(self, row: Row) -> list:
         """A row's cells: its names, then a figure (count, Share or None) per column."""
@@ -265,12 +270,13 @@ def funnel_table(f: FunnelFilter, funnel: FunnelCounts | None = None) -> Table:
     return Table("funnel", _l("The funnel per course: from completed course to full-time work"), [
         Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
         Column(_l("Completed the course"), count="completed"), Column(_l("Had a meeting"), count="met"),
-        Column(_l("Attended a meeting"), count="attended"), Column(_l("Next step"), count="next_step"),
-        Column(_l("Hired"), count="hired"), Column(_l("In full-time work 60 days after"), count="full_time"),
-        Column(_l("Status not recorded"), count="not_recorded"),
+        Column(_l("Attended a meeting"), count="attended", on_page=False),
+        Column(_l("Next step"), count="next_step", on_page=False), Column(_l("Hired"), count="hired"),
+        Column(_l("In full-time work 60 days after"), count="full_time", on_page=False),
+        Column(_l("Status not recorded"), count="not_recorded", on_page=False),
         Column(_l("Share in full-time work 60 days after"), "share", part="full_time", whole="completed"),
         Column(_l("Share in full-time work of those with a recorded status"), "share", part="full_time",
-               whole="recorded"),
+               whole="recorded", on_page=False),
     ], _split(counts, keys, label), sums=(("completed", ("recorded", "not_recorded")),))
 
 
@@ -281,7 +287,7 @@ def outcome_table(f: FunnelFilter, funnel: FunnelCounts | None = None) -> Table:
     keys, label = _course_names(names)
     return Table("outcome", _l("Full-time work 60 days after: through the app or found elsewhere"), [
         Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
-        Column(_l("Completed the course"), count="completed"),
+        Column(_l("Completed the course"), count="completed", on_page=False),
         Column(_l("In full-time work through a meeting in the app"), count="through_app"),
         Column(_l("In full-time work found elsewhere"), count="elsewhere"),
         Column(_l("Not in full-time work"), count="not_full_time"),
@@ -354,11 +360,11 @@ def demand_table(f: FunnelFilter, funnel: FunnelCounts | None = None, employers:
     everything = _added(sessions_and_slots for _, sessions_and_slots in offered_by.values())  # each session once
     return Table("demand", _l("Employers' demand per course beside its effect"), [
         Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
-        Column(_l("Sessions aimed at the course"), count="sessions", all_only=True),
+        Column(_l("Sessions aimed at the course"), count="sessions", all_only=True, on_page=False),
         Column(_l("Slots aimed at the course"), count="slots", all_only=True),
         Column(_l("Booked slots"), count="booked"),
         Column(_l("Share booked"), "share", part="booked", whole="slots"),
-        Column(_l("Completed the course"), count="completed"), Column(_l("Hired"), count="hired"),
+        Column(_l("Completed the course"), count="completed", on_page=False), Column(_l("Hired"), count="hired"),
         Column(_l("Hires per completer"), "share", part="hired", whole="completed"),
     ], _split(merged, keys, label, totals={g: {"booked": int(booked.get(g) or 0)} for g in GROUPS},
               every_row=lambda key: everything if key is None else offered.get(key[0], {"sessions": 0, "slots": 0}),
@@ -417,11 +423,12 @@ def employer_table(f: FunnelFilter, employers: tuple | None = None, page: int | 
     keys, more = _page_of([(e,) for e in sorted(offered, key=lambda e: (offered[e][0], e))], page)
     return Table("employers", _l("Employers: sessions, bookings, no-shows and hires"), [
         Column(_l("Employer"), "text"), Column(_l("Target group"), "text"),
-        Column(_l("Sessions"), count="sessions", all_only=True), Column(_l("Slots"), count="slots", all_only=True),
+        Column(_l("Sessions"), count="sessions", all_only=True, on_page=False),
+        Column(_l("Slots"), count="slots", all_only=True),
         Column(_l("Booked slots"), count="booked"), Column(_l("Share booked"), "share", part="booked", whole="slots"),
-        Column(_l("Outcomes recorded"), count="outcomes"),
+        Column(_l("Outcomes recorded"), count="outcomes", on_page=False),
         Column(_l("Candidate did not come"), "share", part="candidate_no_show", whole="outcomes"),
-        Column(_l("Employer could not attend"), "share", part="employer_no_show", whole="outcomes"),
+        Column(_l("Employer could not attend"), "share", part="employer_no_show", whole="outcomes", on_page=False),
         Column(_l("Hires"), count="hires"),
     ], _split(counts, keys, lambda key: [offered[key[0]][0] if key else str(_l("Total"))],
               totals={g: _added(counts.get((e, g), {}) for e in offered) for g in GROUPS},
@@ -461,7 +468,8 @@ def employer_course_table(f: FunnelFilter, employers: tuple | None = None, page:
     return Table("employer_courses", _l("Hires per employer and course, by type of employment"), [
         Column(_l("Employer"), "text"), Column(_l("Course"), "text"), Column(_l("Target group"), "text"),
         Column(_l("Booked slots"), count="booked"), Column(_l("Hires"), count="hires"),
-        *(Column(EMPLOYMENT_LABELS[t], count=f"hires_{t.value}") for t in EMPLOYMENT_LABELS),
+        *(Column(EMPLOYMENT_LABELS[t], count=f"hires_{t.value}", on_page=t == EmploymentType.FULL_TIME)
+          for t in EMPLOYMENT_LABELS),
     ], _split(per_course, keys, lambda key: [offered[key[0]][0], course_names[key[1]]] if key else
               [str(_l("Total")), ""],
               totals={g: _added(counts.get((e, g), {}) for e in offered) for g in GROUPS}, zeros=sums.values()),

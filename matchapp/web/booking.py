@@ -1,24 +1,27 @@
 """The pick-and-confirm page, shared by candidates and by consultants booking on a candidate's behalf."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from itertools import groupby
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from matchapp.extensions import db
 from matchapp.localtime import local_day, utcnow
-from matchapp.models import Booking, Candidate, Role, Slot
+from matchapp.models import Candidate, InterviewSession, Role
 from matchapp.services import booking as booking_service
 from matchapp.services import waitlist
 from matchapp.services.errors import SelectionError
-from matchapp.web.access import get_or_404
+from matchapp.web.booking_result import remember_result
 from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number, parse_id
 
 PICK_PREFIX = "slot-"
+PER_PAGE = 20  # employers' jobs per page
 
 
 def chosen_slot_ids(form) -> list[int]:
@@ -31,33 +34,59 @@ def chosen_slot_ids(form) -> list[int]:
     return ids
 
 
+@dataclass
+class Offer:
+    """One entry of the find page: an employer's job (its first session speaks for the others) with the free
+    times of its sessions by day, or, when every time is taken, the session whose waiting list can be joined."""
+
+    session: InterviewSession
+    days: list[tuple[date, list[booking_service.FreeTime]]]
+    waitlist_session: InterviewSession | None
+    session_ids: list[int]
+
+
 def pick_page(candidate: Candidate, *, chosen: list[int] = (), problems: list[str] = (), status: int = 200,
               planned_out: list[int] = ()):
-    """Render the upcoming sessions the candidate can book, by day, with their free times."""
+    """Render the employers' jobs the candidate can book, each once with its free times by day."""
     now = utcnow()
-    page = db.paginate(booking_service.sessions_to_offer_query(candidate, now=now), page=page_number(), per_page=20)
-    shown = page.items
-    free = booking_service.free_slots(shown, now=now)
+    page = page_number()
+    offered = booking_service.sessions_to_offer(candidate, now=now)
+    shown = offered[(page - 1) * PER_PAGE:page * PER_PAGE]
+    if page > 1 and not shown:
+        abort(404)
+    free = booking_service.free_times([s for group in shown for s in group], now=now)
+    full = [s.id for group in shown for s in group if not free[s.id]]
+    open_lists = waitlist.open_for_waiting(full, now=now)
+    offers = []
+    for group in shown:
+        times = sorted((t for s in group for t in free[s.id]), key=lambda t: t.starts_at)
+        waiting_in = None if times else next((s for s in group if s.id in open_lists), None)
+        if times or waiting_in:  # a full offer still taking bookings: its waiting list
+            days = [(day, list(same)) for day, same in groupby(times, key=lambda t: local_day(t.starts_at))]
+            offers.append(Offer(group[0], days, waiting_in, [s.id for s in group]))
     # A chosen slot id stands for its time (rule 0): mark that time, whichever interviewer's slot it now shows.
     chosen_times = {(slot.session_id, slot.starts_at)
                     for slot in (booking_service.load_slots(list(chosen)) if chosen else [])}
-    open_lists = waitlist.open_for_waiting([s.id for s in shown if not free[s.id]], now=now)
-    offers = []
-    for s in shown:
-        times = []  # one choice per start time: the first free interviewer's slot
-        for _start, same_time in groupby(free[s.id], key=lambda slot: slot.starts_at):
-            times.append(next(same_time))
-        if times or s.id in open_lists:  # a full session still taking bookings: its waiting list
-            offers.append((s, times))
-    days = [(day, list(items)) for day, items in groupby(offers, key=lambda o: local_day(o[0].starts_at))]
-    chosen = {slot.id for _s, times in offers for slot in times if (slot.session_id, slot.starts_at) in chosen_times}
-    # The page shows the candidate's place on a waiting list for full sessions only, and counts to staff only.
-    full = [s.id for s, times in offers if not times]
-    counts = waitlist.waiting_counts([s.id for s, _times in offers]) if current_user.role != Role.CANDIDATE else {}
-    return render_template("booking/pick.html", candidate=candidate, days=days, chosen=chosen,
-                           problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page.page,
-                           has_next=page.has_next, waiting=waitlist.waiting_in(candidate, full),
-                           waiting_counts=counts), status
+    chosen = {t.slot_id for o in offers for _day, times in o.days for t in times
+              if (t.session_id, t.starts_at) in chosen_times}
+    # The page shows the candidate's place on a waiting list for full offers only, and counts to staff only.
+    lists = [o.waitlist_session.id for o in offers if o.waitlist_session]
+    counts = waitlist.waiting_counts([i for o in offers for i in o.session_ids]) \
+        if current_user.role != Role.CANDIDATE else {}
+    return render_template("booking/pick.html", candidate=candidate, offers=offers, chosen=chosen,
+                           problems=problems, planned_out=set(planned_out), form=ActionForm(), page=page,
+                           has_next=len(offered) > page * PER_PAGE, waiting=waitlist.waiting_in(candidate, lists),
+                           waiting_counts=counts, why_empty=None if offers else why_nothing(candidate, now=now)), status
+
+
+def why_nothing(candidate: Candidate, *, now) -> str:
+    """Why the find page has nothing to offer: no completed course yet, a meeting at every employer already, or
+    every time taken (or none published)."""
+    if not booking_service.completed_course_ids(candidate):
+        return "no_course"
+    if booking_service.confirmed_bookings(candidate) and booking_service.bookable_sessions(candidate, now=now):
+        return "all_met"
+    return "none_free"
 
 
 def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
@@ -81,21 +110,6 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
         return pick_page(candidate, chosen=chosen, problems=error.problems, status=422)
     # Read the ids before the commit expires the objects: after it, each would be loaded again, in a new
     # transaction that on SQLite waits for the write lock once more.
-    session["booking_result"] = {"candidate": candidate.id, "booked": [b.id for b in result.booked],
-                                 "taken": [[t.slot.id, t.alternative.id if t.alternative else None]
-                                           for t in result.taken]}
+    remember_result(candidate, result)
     db.session.commit()
     return redirect(url_for(done_endpoint, **done_values))
-
-
-def result_page(candidate: Candidate, *, pick_url: str):
-    """What the last confirm booked, and what was taken meanwhile with alternatives."""
-    result = session.get("booking_result") or {}
-    if result.get("candidate") != candidate.id:  # the last confirm was for someone else
-        result = {"booked": [], "taken": []}
-    booked = [b for b in (db.session.get(Booking, i) for i in result["booked"])
-              if b is not None and b.candidate_id == candidate.id]
-    taken = [(get_or_404(Slot, slot_id), db.session.get(Slot, alt) if alt else None)
-             for slot_id, alt in result["taken"]]
-    return render_template("booking/result.html", candidate=candidate, booked=booked, taken=taken,
-                           form=ActionForm(), book_url=pick_url)

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from browser.live import ADMIN, CANDIDATE, CONSULTANT, Site, mailed_link, new_context, screenshot, sign_in
 from matchapp import jobs
@@ -19,9 +19,12 @@ from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import (
     Booking,
     BookingStatus,
+    Enrollment,
     InterviewSession,
     Outcome,
     SessionStatus,
+    Slot,
+    SlotStatus,
     User,
     WaitlistEntry,
     WaitStatus,
@@ -127,7 +130,7 @@ def test_employer_to_funnel_with_a_candidate_booking_three_meetings_on_a_phone(b
     result = phone.locator("main")
     expect(result.locator(".alert-success h2")).to_have_text("3 samtaler er booket")
     for organisation, time in chosen.items():
-        expect(result.locator("li").filter(has_text=organisation)).to_contain_text(time)
+        expect(result.locator("li.session-card").filter(has_text=organisation)).to_contain_text(time)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.goto(f"{site.url}/candidate/meetings")
     for organisation in chosen:
@@ -223,8 +226,9 @@ def checked_time(page: Page, employer: str) -> str:
     return card.locator(f"label[for='{radio.get_attribute('id')}']").inner_text()
 
 
-def test_a_candidate_books_three_meetings_with_the_keyboard_only(browser: Browser, site: Site):
-    """Tab, Shift+Tab, arrow keys, Space and Enter: no mouse, no element.click(), and focus always visible."""
+def test_a_candidate_books_three_meetings_with_twelve_key_presses_at_most(browser: Browser, site: Site):
+    """Keyboard only, at 375 px: on the find page, at most 12 presses book three meetings and at most 5 of them
+    are not Tab. No mouse, no element.click(), and focus always visible."""
     admin = new_context(browser).new_page()
     sign_in(admin, site, ADMIN)
     page = new_context(browser, width=375, height=800).new_page()
@@ -237,28 +241,95 @@ def test_a_candidate_books_three_meetings_with_the_keyboard_only(browser: Browse
     page.keyboard.type(CANDIDATE)
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Tjek din e-mail")
-
     page.goto(mailed_link(admin, site, CANDIDATE, "/link/"))
     tab_to(page, "main button[type=submit]")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{site.url}/candidate/")
 
-    # In each session the checked choice ("No time here") has focus; arrow keys move the choice round the group.
-    wanted = {"Hotel Nørreport A/S": 1, "Datavagten ApS": 3, "Kontorhjælpen I/S": 5}
-    for employer, presses in wanted.items():
-        tab_to(page, f"section.session-card:has-text('{employer}') >> input[type=radio]")
-        for _ in range(presses):
-            page.keyboard.press("ArrowDown")
-        assert page.evaluate(FOCUS_IS_VISIBLE)
-    times = {employer: checked_time(page, employer) for employer in wanted}
+    pressed: list[str] = []
+
+    def press(key: str) -> None:
+        pressed.append(key)
+        page.keyboard.press(key)
+        if key != "Enter":
+            assert page.evaluate(FOCUS_IS_VISIBLE), f"focus is not visible after {pressed}"
+
+    press("Tab")
+    expect(page.locator("a.skipnav")).to_have_text("Gå til de ledige tider")
+    press("Enter")  # to the times
+    # The first employer's first time; the next employer's second; the third employer's last (arrows wrap round).
+    for move in ("Space", "ArrowDown", "ArrowUp"):
+        press("Tab")
+        press(move)
+    cards = page.locator("section.session-card")
+    times = {cards.nth(i).locator("h3").inner_text(): checked_time(page, cards.nth(i).locator("h3").inner_text())
+             for i in range(3)}
     assert len(set(times.values())) == 3, times
-    tab_to(page, "button[name=action][value=plan]")
-    tab_to(page, "button[name=action][value=book]", key="Shift+Tab")
-    page.keyboard.press("Space")
+    expect(page.locator(".pick-confirm button[value=book]")).to_have_text("Book 3 tider")
+    press("Enter")  # in a group of times, Enter books
 
     expect(page.locator(".alert-success h2")).to_have_text("3 samtaler er booket")
-    for employer, time in times.items():
-        expect(page.locator("main li").filter(has_text=employer)).to_contain_text(time)
+    assert len(pressed) <= 12, pressed
+    assert sum(key != "Tab" for key in pressed) <= 5, pressed
+    for heading, time in times.items():
+        expect(page.locator("main li").filter(has_text=heading.split(" – ")[1]).first).to_contain_text(time)
+
+
+def test_the_book_button_stays_in_reach_and_counts_the_chosen_times(browser: Browser, site: Site):
+    phone = new_context(browser, width=375, height=700, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/")
+    button = phone.locator(".pick-confirm button[value=book]")
+    expect(button).to_have_text("Book de valgte tider")
+    expect(phone.locator("main input[type=radio]:checked")).to_have_count(0)
+    choose_time(phone, "Datavagten ApS", 1)
+    expect(button).to_have_text("Book 1 tid")
+    last = phone.locator("section.session-card").last
+    last.locator("input[type=radio]").last.scroll_into_view_if_needed()
+    choose_time(phone, "Kontorhjælpen I/S", 3)
+    expect(button).to_have_text("Book 2 tider")
+    box = button.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] <= 700 - box["height"], "the button is on the screen, not below it"
+    phone.locator(".pick-confirm button[type=reset]").click()
+    expect(button).to_have_text("Book de valgte tider")
+    expect(phone.locator("main input[type=radio]:checked")).to_have_count(0)
+
+
+def test_the_empty_find_page_says_why_and_who_helps_by_keyboard_on_a_phone(browser: Browser, site: Site):
+    with site.data():
+        candidate = accounts.find_user(CANDIDATE).candidate
+        consultant = candidate.consultant
+        completed = dict(db.session.execute(select(Enrollment.id, Enrollment.completed_at)
+                                            .where(Enrollment.candidate_id == candidate.id)).all())
+        db.session.execute(update(Enrollment).where(Enrollment.id.in_(completed)).values(completed_at=None))
+        db.session.commit()
+        consultant_name, consultant_email = consultant.name, consultant.email
+    phone = new_context(browser, width=375, height=800).new_page()
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/")
+    main = phone.locator("main")
+    expect(main.locator(".alert-heading")).to_have_text("Du kan booke, når du har gennemført et kursus")
+    expect(main).to_contain_text(f"Spørg din jobkonsulent, {consultant_name}.")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.keyboard.press("Tab")
+    expect(phone.locator("a.skipnav")).to_have_text("Gå til sidens indhold")
+    tab_to(phone, f"main a[href='mailto:{consultant_email}']")
+    tab_to(phone, "main a[href='/candidate/meetings']")
+    screenshot(phone, "candidate-find-no-course-375")
+
+    with site.data():  # the courses completed again, but no time is open any more
+        for enrollment_id, completed_at in completed.items():
+            db.session.execute(update(Enrollment).where(Enrollment.id == enrollment_id)
+                               .values(completed_at=completed_at))
+        db.session.execute(update(Slot).values(status=SlotStatus.CANCELLED))
+        db.session.commit()
+    phone.goto(f"{site.url}/candidate/")
+    expect(main.locator(".alert-heading")).to_have_text("Der er ingen ledige tider lige nu")
+    expect(main).to_contain_text("Kig igen i morgen")
+    tab_to(phone, "main a[href='/candidate/meetings']")
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(f"{site.url}/candidate/meetings")
 
 
 def test_a_candidate_moves_a_meeting_to_another_time_on_a_phone(browser: Browser, site: Site):
@@ -266,7 +337,7 @@ def test_a_candidate_moves_a_meeting_to_another_time_on_a_phone(browser: Browser
     sign_in(phone, site, CANDIDATE)
     phone.goto(f"{site.url}/candidate/")
     booked_time = choose_time(phone, "Hotel Nørreport A/S", 0)
-    phone.get_by_role("button", name="Book de valgte tider").click()
+    phone.get_by_role("button", name="Book 1 tid").click()
     expect(phone.locator(".alert-success h2")).to_have_text("1 samtale er booket")
 
     # On "My meetings" the candidate opens the meeting's "Move to another time" and picks the last free time.
@@ -332,3 +403,82 @@ def test_a_waiting_candidate_books_a_freed_time_from_the_e_mail_on_a_phone(brows
         assert db.session.scalar(select(func.count(Booking.id)).where(
             Booking.session_id == session_id, Booking.candidate_id == entry.candidate_id,
             Booking.status == BookingStatus.CONFIRMED)) == 1
+
+
+# --- Issue 15, the result page and "My meetings" (helper: result page) ---------------------------------------------
+
+def _take_every_interviewer_at(slot_id: int) -> None:
+    """Others book every interviewer at the slot's time, as if a moment before the candidate presses the button."""
+    from uuid import uuid4
+
+    from matchapp.models import Candidate
+    from matchapp.services.booking import free_slots_at
+    slot = db.session.get(Slot, slot_id)
+    met = select(Booking.candidate_id).where(Booking.session_id == slot.session_id)
+    others = db.session.scalars(select(Candidate).join(User, User.id == Candidate.user_id)
+                                .where(User.email != CANDIDATE, Candidate.id.not_in(met))).all()
+    for lane, other in zip(free_slots_at(slot), others, strict=False):
+        db.session.add(Booking(slot=lane, session_id=lane.session_id, candidate=other, booked_by_id=other.user_id,
+                               status=BookingStatus.CONFIRMED, uid=f"{uuid4()}@story", sequence=0, created_at=utcnow()))
+    db.session.commit()
+
+
+def test_a_taken_times_offer_survives_a_reload_and_books_by_keyboard_on_a_phone(browser: Browser, site: Site):
+    now = utcnow()
+    phone = new_context(browser, width=375, height=800, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/")
+    shown = [int(v) for v in phone.locator("main input[type=radio][name^='slot-']").evaluate_all(
+        "(radios) => radios.map((radio) => radio.value)")]
+    with site.data():
+        amina = accounts.find_user(CANDIDATE).candidate
+        free = {s.id: s for slots in free_slots(bookable_sessions(amina, now=now), now=now).values() for s in slots}
+        # The second time shown that fits: the time before it is free, so there is another time to offer.
+        slot = [free[i] for i in shown if i in free and not check_selection(amina, [free[i]], now=now)][1]
+        slot_id, employer = slot.id, slot.session.employer.name
+        taken_clock = f"{slot.starts_at.astimezone(LOCAL_TZ):%H:%M}"
+    phone.locator(f"main input[type=radio][value='{slot_id}']").check()
+    with site.data():
+        _take_every_interviewer_at(slot_id)  # someone else is quicker
+    phone.locator("main button.button-primary[name=action][value=book]").click()
+
+    offer = phone.locator("main li.taken-time").filter(has_text=employer)
+    button = offer.get_by_role("button", name=re.compile("i stedet"))
+    expect(button).to_be_visible()
+    offered = button.inner_text().split()[1]  # "Book 09:00 i stedet"
+    assert offered != taken_clock, "the offer is another time than the one taken"
+    expect(phone.locator("main")).to_contain_text("jobkonsulent")  # nothing booked: who helps
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "candidate-result-taken-375")
+
+    phone.reload()
+    expect(offer.get_by_role("button", name=re.compile("i stedet"))).to_contain_text(offered)
+    tab_to(phone, "main li.taken-time button")
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator(".alert-success h2")).to_have_text("1 samtale er booket")
+    expect(phone.locator("main li.session-card").filter(has_text=employer)).to_contain_text(offered)
+    expect(phone.locator("main")).not_to_contain_text("lige før dig")
+    expect(phone.get_by_role("link", name=re.compile("Gem mødet med"))).to_be_visible()
+    screenshot(phone, "candidate-result-375")
+    phone.reload()
+    expect(phone.locator(".alert-success h2")).to_have_text("1 samtale er booket")
+    tab_to(phone, "main a[href='/candidate/meetings']")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("li.session-card").filter(has_text=employer)).to_contain_text(offered)
+
+
+def test_my_meetings_without_meetings_says_why_and_names_the_consultant_by_keyboard_on_a_phone(
+        browser: Browser, site: Site):
+    phone = new_context(browser, width=375, height=800, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, site, CANDIDATE)
+    phone.goto(f"{site.url}/candidate/meetings")
+
+    main = phone.locator("main")
+    expect(main).to_contain_text("Du har ingen møder, fordi du ikke har booket en tid.")
+    expect(main).to_contain_text("Kim Konsulent")
+    tab_to(phone, "main a[href='mailto:konsulent@matchapp.example']")
+    tab_to(phone, "main a.button-primary[href='/candidate/']", key="Shift+Tab")
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(f"{site.url}/candidate/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375

@@ -15,9 +15,10 @@ from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus, InterviewSession, NextStep, Role, Slot
 from matchapp.services import accounts, waitlist
 from matchapp.services import outcomes as outcome_service
-from matchapp.services.booking import cancel_booking
+from matchapp.services.booking import cancel_booking, completed_course_ids
 from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
+from matchapp.web import booking_result
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.candidate import bp
 from matchapp.web.forms_common import AppForm, BookingCancelForm
@@ -66,7 +67,7 @@ def book():
 @bp.get("/booked")
 @role_required(Role.CANDIDATE)
 def booked():
-    return pick.result_page(me(), pick_url=url_for("candidate.find"))
+    return booking_result.result_page(me(), pick_url=url_for("candidate.find"))
 
 
 @bp.get("/meetings")
@@ -84,7 +85,8 @@ def meetings():
     cancelled = [b for b in bookings if b.status != BookingStatus.CONFIRMED]
     return render_template("candidate/meetings.html", upcoming=upcoming, past=past, cancelled=cancelled,
                            feedback=outcome_service.feedback_by_booking([b.id for b in past]), form=BookingCancelForm(),
-                           feedback_form=FeedbackForm(), now=now, waiting=waitlist.waiting_entries(me(), now=now))
+                           feedback_form=FeedbackForm(), now=now, waiting=waitlist.waiting_entries(me(), now=now),
+                           candidate=me(), can_book=bool(completed_course_ids(me())))
 
 
 @bp.post("/meetings/<int:booking_id>/cancel")

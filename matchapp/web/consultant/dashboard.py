@@ -22,11 +22,12 @@ from matchapp.web.consultant.forms import DashboardFilterForm
 from matchapp.web.consultant.routes import STAFF
 from matchapp.web.inputs import page_number, parse_id
 
-# How each table is drawn, from the counts of its rows: "stages" one bar group per count, one colour per course (and
-# the totals); "stacked" one bar per course (and the totals) split into the counts as shares of the whole; "trend"
-# one line per course (and the totals) through the table's shares; "rows" one bar group per row, one colour per count.
+# How each table is drawn, from the counts of its rows (bars lie down, so that names read in full): "share" one bar
+# per course (and the totals), the first count as a share of the second (the headline: in work 60 days after);
+# "stacked" one bar per course (and the totals) split into the counts as shares of the whole; "trend" one line per
+# course (and the totals) through the table's shares; "rows" one bar group per row, one colour per count.
 CHARTS = {
-    "funnel": ("stages", ["completed", "met", "attended", "next_step", "hired"]),
+    "funnel": ("share", ["full_time", "completed"]),
     "outcome": ("stacked", ["through_app", "elsewhere", "not_full_time", "not_recorded"]),
     "trend": ("trend", []),
     "demand": ("rows", ["slots", "booked"]),
@@ -113,12 +114,15 @@ class Cell:
 
 
 def page_rows(table: funnel.Table, figure: Figures) -> list[tuple[str, list[Cell]]]:
-    """The table's rows as the page shows them: each row's classes (the totals, the rows for all) and cells."""
+    """The table's rows as the page shows them: each row's classes (the totals, the rows for all) and the cells of
+    the columns the page shows (`Table.page_columns`); the downloads hold every column."""
     kinds = ["header", *("text" if column.kind == "text" else "figure" for column in table.columns[1:])]
+    shown = table.page_columns()
     rows = []
     for row in table.rows:
         cells = []
-        for value, kind in zip(table.values(row), kinds, strict=True):
+        values = table.values(row)
+        for value, kind in ((values[i], kinds[i]) for i in shown):
             if kind != "figure":
                 cells.append(Cell(value, kind=kind))
             elif isinstance(value, Share) and value.whole:
@@ -138,10 +142,12 @@ def chart_data(table: funnel.Table) -> dict | None:
     kind, names = CHARTS[table.key]
     labels = {column.count: str(column.label) for column in table.columns if column.count}
     everyone = [row for row in table.rows if row.group is None]  # each key's row for all, then the totals'
-    if kind == "stages":
-        return {"type": "bar", "labels": [labels[n] for n in names],
-                "datasets": [{"label": row.labels[0], "data": [row.counts.get(n, 0) for n in names]}
-                             for row in everyone]}
+    if kind == "share":  # the headline: one bar per course (and the totals), the share of part out of whole
+        title = _("Share in full-time work 60 days after")
+        return {"type": "bar", "percent": True, "title": title, "labels": [row.labels[0] for row in everyone],
+                "datasets": [{"label": title, "data": [_percent(Share(row.counts.get(names[0], 0),
+                                                                      row.counts.get(names[1], 0)))
+                                                       for row in everyone]}]}
     if kind == "stacked":
         return {"type": "bar", "stacked": True, "percent": True, "labels": [row.labels[0] for row in everyone],
                 "datasets": [{"label": labels[n], "data": [_percent(Share(row.counts.get(n, 0),

@@ -33,6 +33,7 @@ from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
+from matchapp.web import booking_result
 from matchapp.web.access import candidate_in_my_jobcenter, course_run_in_my_jobcenter, get_or_404, role_required
 from matchapp.web.consultant import bp, queries
 from matchapp.web.consultant.forms import CandidateForm, CompletionForm, FollowUpForm
@@ -182,7 +183,8 @@ def candidate_book_confirm(candidate_id: int):
 @role_required(*STAFF)
 def candidate_booked(candidate_id: int):
     candidate = candidate_in_my_jobcenter(candidate_id)
-    return pick.result_page(candidate, pick_url=url_for("consultant.candidate_book", candidate_id=candidate.id))
+    return booking_result.result_page(candidate,
+                                      pick_url=url_for("consultant.candidate_book", candidate_id=candidate.id))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -37,7 +37,8 @@ class SessionForm(AppForm):
         InputRequired(_l("Enter a number of minutes, or 0.")), NumberRange(0, 60, _l("Choose between 0 and 60."))])
     interviewers = WholeNumberField(_l("Interviewers at the same time"), default=1, validators=[
         InputRequired(_l("Enter a number.")), NumberRange(1, 10, _l("Choose between 1 and 10."))])
-    mode = SelectField(_l("Meeting type"), validators=[InputRequired()], choices=[
+    # Radios, not a list: the page shows a type's own fields (link, address) for the checked one (CSS :has()).
+    mode = RadioField(_l("Meeting type"), validators=[InputRequired()], default=MeetingMode.VIDEO.value, choices=[
         SelectChoice(MeetingMode.VIDEO.value, _l("Video")), SelectChoice(MeetingMode.PHONE.value, _l("Phone")),
         SelectChoice(MeetingMode.ONSITE.value, _l("At our address"))])
     video_url = StringField(_l("Video link"), validators=[
