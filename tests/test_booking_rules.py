@@ -49,6 +49,11 @@ def book(candidate, *slots, now, by=None):
     return result
 
 
+def offered(candidate, result, *, now):
+    """The result page's answer to the times taken meanwhile: each with the time offered instead, or None."""
+    return offer_alternatives(candidate, [(slot, None) for slot in result.taken], now=now)
+
+
 def confirmed_bookings(**where) -> list[Booking]:
     return list(db.session.scalars(select(Booking).filter_by(status=BookingStatus.CONFIRMED, **where)))
 
@@ -82,8 +87,8 @@ def test_a_slot_booked_by_someone_else_is_answered_as_taken_not_booked_twice(mak
     result = book(candidate, slot_at(session, "10:00"), now=now)
 
     assert result.booked == []
-    assert [taken.slot for taken in result.taken] == [slot_at(session, "10:00")]
-    assert result.taken[0].alternative == slot_at(session, "10:10")
+    assert result.taken == [slot_at(session, "10:00")]
+    assert offered(candidate, result, now=now)[0].alternative == slot_at(session, "10:10")
     assert [b.candidate_id for b in confirmed_bookings(slot_id=slot_at(session, "10:00").id)] == [other.id]
 
 
@@ -111,8 +116,8 @@ def test_a_lost_race_for_a_slot_ends_as_taken_not_as_an_error(make, candidate, c
     result = book(candidate, slot_at(session, "10:00"), now=now)
 
     assert result.booked == []
-    assert [taken.slot for taken in result.taken] == [slot_at(session, "10:00")]
-    assert result.taken[0].alternative == slot_at(session, "10:10")
+    assert result.taken == [slot_at(session, "10:00")]
+    assert offered(candidate, result, now=now)[0].alternative == slot_at(session, "10:10")
     assert len(confirmed_bookings(slot_id=slot_at(session, "10:00").id)) == 1
     assert confirmed_bookings(candidate_id=candidate.id) == []
 
@@ -386,7 +391,7 @@ def test_a_slot_taken_meanwhile_is_listed_with_the_nearest_free_alternative_and_
     result = book(candidate, slot_at(early, "10:00"), slot_at(popular, "10:20"), slot_at(late, "11:00"), now=now)
 
     assert [booking.slot for booking in result.booked] == [slot_at(early, "10:00"), slot_at(late, "11:00")]
-    [taken] = result.taken
+    [taken] = offered(candidate, result, now=now)
     assert taken.slot == slot_at(popular, "10:20")
     # 10:10 is as near as 10:30 but too close to the 10:00 meeting just booked.
     assert taken.alternative == slot_at(popular, "10:30")
@@ -399,7 +404,7 @@ def test_a_taken_slot_has_no_alternative_when_the_session_is_full(make, candidat
 
     result = book(candidate, slot_at(session, "10:00"), now=now)
 
-    assert [(t.slot, t.alternative) for t in result.taken] == [(slot_at(session, "10:00"), None)]
+    assert [(t.slot, t.alternative) for t in offered(candidate, result, now=now)] == [(slot_at(session, "10:00"), None)]
 
 
 def test_auto_plan_picks_one_slot_per_session_with_the_gap_between_them(make, candidate, now):
@@ -530,13 +535,13 @@ def test_no_time_is_offered_instead_when_every_other_time_breaks_a_rule(make, ca
 
     assert len(result.booked) == 1
     # 10:00, the only other time, is too close to the 09:50 meeting just booked (rule 2).
-    assert [(t.slot, t.alternative) for t in result.taken] == [(slot_at(popular, "10:10"), None)]
+    assert [(t.slot, t.alternative) for t in offered(candidate, result, now=now)] == [(slot_at(popular, "10:10"), None)]
 
 
 def test_an_offer_stays_while_it_fits_and_is_replaced_when_taken(make, candidate, course, now):
     popular = make.session(start=time(10), end=time(10, 40))
     book(make.candidate(completed=[course]), slot_at(popular, "10:10"), now=now)
-    [taken] = book(candidate, slot_at(popular, "10:10"), now=now).taken
+    [taken] = offered(candidate, book(candidate, slot_at(popular, "10:10"), now=now), now=now)
     assert taken.alternative == slot_at(popular, "10:00")
 
     assert offer_alternatives(candidate, [(taken.slot, taken.alternative)], now=now) == [taken]

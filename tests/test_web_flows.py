@@ -294,6 +294,27 @@ def test_the_offer_for_a_taken_time_is_the_same_after_a_reload_and_booking_it_li
     assert danish("See my meetings") in booked
 
 
+def test_the_offer_for_a_taken_time_is_replaced_when_taken_and_then_stays_put(client, auth, make):
+    course = make.course()
+    amina, peter, lone = (make.candidate(completed=[course]) for _ in range(3))
+    session = make.session(make.employer(name="Hotel Nørreport A/S"))
+    wanted = session.slots[2]
+    auth.login(amina.user)
+    book(peter, wanted)
+    first = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
+                        follow_redirects=True).text
+    first_offer = int(form(first, "/candidate/").hidden()[f"slot-{session.id}"])
+
+    [lones] = book(lone, db.session.get(Slot, first_offer))  # Lone books the offered time
+    second_offer = int(form(client.get("/candidate/booked").text, "/candidate/").hidden()[f"slot-{session.id}"])
+    booking_service.cancel_booking(lones, reason=None, by=lone.user, now=utcnow())  # and frees it again
+    db.session.commit()
+    third_offer = int(form(client.get("/candidate/booked").text, "/candidate/").hidden()[f"slot-{session.id}"])
+
+    assert len({wanted.id, first_offer, second_offer}) == 3
+    assert third_offer == second_offer  # what the page offers does not jump back and forth
+
+
 def test_plan_for_me_preselects_times_that_do_not_overlap_and_books_nothing(client, auth, make, app):
     candidate = make.candidate(completed=[make.course()])
     sessions = [make.session(make.employer()) for _ in range(3)]  # all three at 10-11

@@ -37,14 +37,19 @@ from matchapp.services.errors import Conflict, MatchappError, SelectionError
 
 @dataclass(frozen=True)
 class TakenSlot:
+    """A time taken meanwhile, and the time offered instead (none when no other time fits)."""
+
     slot: Slot
     alternative: Slot | None
 
 
 @dataclass(frozen=True)
 class BookingResult:
+    """What one confirm booked, and the chosen times whose interviewers were all booked meanwhile. The times to
+    offer instead are looked for after the commit (offer_alternatives), outside the booking's transaction."""
+
     booked: list[Booking]
-    taken: list[TakenSlot]
+    taken: list[Slot]
 
 
 def booking_gap() -> timedelta:
@@ -234,8 +239,8 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
     """Book several times with one confirm (rule 6); each slot id stands for its time in its session (rule 0).
 
     The selection is checked as a whole first; then each time is booked with a free interviewer in its own
-    savepoint, so a time taken meanwhile (all interviewers booked) is reported with the nearest free alternative
-    while the others are booked.
+    savepoint, so a time taken meanwhile (all interviewers booked) is reported as taken while the others are
+    booked.
 
     :raises SelectionError: the selection breaks a rule as a whole; nothing is booked.
     """
@@ -252,12 +257,11 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
     for slot in slots:
         booking = _insert_booking(candidate, slot, by=by, now=now)
         (booked if booking else lost).append(booking or slot)
-    taken = offer_alternatives(candidate, [(slot, None) for slot in lost], now=now)
     waitlist.end_waiting(candidate, [booking.session_id for booking in booked], WaitStatus.BOOKED, now=now)
     for booking in booked:
         audit.record(by, "booking_created", booking, now=now)
         _tell_booked(booking, now=now)
-    return BookingResult(booked, taken)
+    return BookingResult(booked, lost)
 
 
 def free_slots_at(slot: Slot) -> list[Slot]:

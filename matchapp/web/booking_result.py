@@ -1,8 +1,9 @@
 """The answer to a confirm: what was booked, and for a time taken meanwhile another time to book instead.
 
 The answer is kept in the signed session cookie per candidate, so that reloading the page, or a consultant
-confirming for another candidate in a second tab, shows the same answer; the offers in it are checked anew at
-each showing (booking_service.offer_alternatives), so an offer that was taken meanwhile is replaced.
+confirming for another candidate in a second tab, shows the same answer. The times to offer instead are looked
+for here, after the booking's commit (booking_service.offer_alternatives), and kept in the answer; each showing
+checks them anew, so an offer taken meanwhile is replaced.
 """
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ def remember_result(candidate: Candidate, result: booking_service.BookingResult)
     """Keep the answer to this confirm for the result page; booking an offered time adds to the answer it came
     from, so the page goes on listing everything booked and the offers still open."""
     booked = [b.id for b in result.booked]
-    taken = [[t.slot.id, t.alternative.id if t.alternative else None] for t in result.taken]
+    taken = [[slot.id, None] for slot in result.taken]
     results = dict(session.get(RESULTS) or {})
     earlier = results.pop(str(candidate.id), None)
     if earlier and request.form.get(FROM_RESULT):
-        answered = {t.slot.session_id for t in result.taken} | {b.session_id for b in result.booked}
+        answered = {slot.session_id for slot in result.taken} | {b.session_id for b in result.booked}
         earlier_slots = {s.id: s for s in booking_service.load_slots([i for i, _alt in earlier["taken"]])}
         booked = [*earlier["booked"], *booked]
         taken = [[i, alt] for i, alt in earlier["taken"]
@@ -47,6 +48,9 @@ def result_page(candidate: Candidate, *, pick_url: str):
     pairs = [(db.session.get(Slot, i), db.session.get(Slot, alt) if alt else None) for i, alt in result["taken"]]
     taken = booking_service.offer_alternatives(
         candidate, [(slot, alt) for slot, alt in pairs if slot is not None and slot.session_id not in met], now=now)
+    offers = [[t.slot.id, t.alternative.id if t.alternative else None] for t in taken]
+    if offers != result["taken"]:  # keep what is offered now, so that a reload offers the same while it fits
+        session[RESULTS] = {**session[RESULTS], str(candidate.id): {**result, "taken": offers}}
     staff = current_user.role != Role.CANDIDATE
     meetings_url = (url_for("consultant.candidate", candidate_id=candidate.id) if staff
                     else url_for("candidate.meetings"))
