@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from browser.live import (
     ADMIN,
@@ -36,6 +36,7 @@ from matchapp.models import (
     Booking,
     Candidate,
     CourseRun,
+    Enrollment,
     InterviewSession,
     MeetingMode,
     OutboxMessage,
@@ -45,10 +46,18 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import accounts, sessions, waitlist
-from matchapp.services.booking import book_slots, bookable_sessions, check_selection, free_slots
+from matchapp.services.booking import (
+    book_slots,
+    bookable_sessions,
+    check_selection,
+    confirmed_bookings,
+    free_slots,
+    free_slots_at,
+)
 from matchapp.services.errors import SelectionError
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+NO_COURSE = "omar@matchapp.example"  # a demo candidate whose completed course the crawl takes away
 WIDTHS = (1280, 375)
 REFLOW_WIDTH = 320
 # GET routes that are not pages: files, feeds and the load balancer's health check.
@@ -82,6 +91,7 @@ class Ids:
     member: int  # Mette, the hotel's member
     booking: int  # Amina's meeting at the hotel, which she can move to another time
     offer_token: str  # a waiting-list offer of a free time e-mailed to a candidate (Lone)
+    taken_slot: int  # a time Amina could book, which other candidates booked after her find page showed it
 
 
 def waiting_list_offer(candidate: Candidate, *, now) -> str:
@@ -115,6 +125,24 @@ def full_session_amina_waits_for(employer, amina: Candidate, peter: Candidate, *
         except SelectionError:
             continue
     waitlist.join(full, amina, by=amina.user, now=now)
+
+
+def a_time_taken_from(amina: Candidate, *, now) -> int:
+    """A time Amina could book together with her meeting, whose every interviewer other candidates then book."""
+    booked = {booking.session_id for booking in confirmed_bookings(amina)}
+    wanted = next(slot for session in bookable_sessions(amina, now=now) if session.id not in booked
+                  for slot in free_slots([session], now=now)[session.id]
+                  if not check_selection(amina, [slot], now=now))
+    others = iter(db.session.scalars(select(Candidate).where(Candidate.id != amina.id)).all())
+    for slot in free_slots_at(wanted):
+        while slot in free_slots_at(wanted):
+            holder = next(others)
+            try:
+                with db.session.begin_nested():
+                    book_slots(holder, [slot.id], by=holder.user, now=now)
+            except SelectionError:
+                continue
+    return wanted.id
 
 
 def prepare(site: Site) -> Ids:
@@ -153,6 +181,9 @@ def prepare(site: Site) -> Ids:
         dormant = db.session.scalars(select(Candidate).where(Candidate.jobcenter_id == amina.jobcenter_id,
                                                              Candidate.id.not_in([amina.id, peter.id]))).first()
         full_session_amina_waits_for(mette, amina, peter, now=now)
+        taken_slot = a_time_taken_from(amina, now=now)
+        omar = accounts.find_user(NO_COURSE).candidate
+        db.session.execute(update(Enrollment).where(Enrollment.candidate_id == omar.id).values(completed_at=None))
         dormant.user.created_at, dormant.user.last_active_at = now - timedelta(days=350), None
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
@@ -161,13 +192,13 @@ def prepare(site: Site) -> Ids:
                   registration_token=registration_token,
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
                   employer=mette.employer_id, member=mette.id, booking=booked[0].id,
-                  offer_token=waiting_list_offer(sign_in_user.candidate, now=now))
+                  offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot)
         db.session.commit()
     return ids
 
 
 # What a visit does on the opened page to reach its page (e.g. submit a form empty); the answer to the last step.
-Steps = Callable[[Page], Response]
+Steps = Callable[[Page, "Ids"], Response]
 
 
 @dataclass(frozen=True)
@@ -187,7 +218,7 @@ class Visit:
 def submit(form_selector: str, fill: dict[str, str] | None = None, button: str = "button[type=submit]") -> Steps:
     """Fill in the given fields (leaving the rest as they are) and press the form's first submit button."""
 
-    def steps(page: Page) -> Response:
+    def steps(page: Page, ids: Ids) -> Response:
         form = page.locator(form_selector)
         for selector, value in (fill or {}).items():
             form.locator(selector).fill(value)
@@ -198,7 +229,7 @@ def submit(form_selector: str, fill: dict[str, str] | None = None, button: str =
     return steps
 
 
-def book_a_planned_time(page: Page) -> Response:
+def book_a_planned_time(page: Page, ids: Ids) -> Response:
     """Open the planner, tick the first employer, let the app choose a time that fits, and book it."""
     page.locator("main details.planner summary").click()
     page.locator("main form input[name=session]").first.check()
@@ -206,6 +237,17 @@ def book_a_planned_time(page: Page) -> Response:
         page.locator("button[name=action][value=plan]").click()
     with page.expect_navigation() as navigation:
         page.locator("button[name=action][value=book]").click()
+    return navigation.value
+
+
+def book_a_time_taken_meanwhile(page: Page, ids: Ids) -> Response:
+    """Choose a time that the page showed free and other candidates have booked since, and press "Book"."""
+    radio = page.locator("main input[type=radio][name^=slot-]").first
+    radio.evaluate("(radio, slot) => { radio.value = slot; }", str(ids.taken_slot))
+    radio.check()
+    with page.expect_navigation() as navigation:
+        page.locator(".pick-confirm button[name=action][value=book]").click()
+    expect(page.locator("main li.taken-time form button")).to_have_count(1)  # another time offered instead
     return navigation.value
 
 
@@ -239,7 +281,11 @@ VISITS = [
     # The candidate.
     Visit(CANDIDATE, "find", "candidate.find", lambda i: "/candidate/"),
     Visit(CANDIDATE, "find-nothing-chosen", "candidate.book", lambda i: "/candidate/", BOOK_NOTHING),
+    # (Before "booked", which books a time at another employer each time, until Amina meets them all.)
+    Visit(CANDIDATE, "booked-time-taken", "candidate.booked", lambda i: "/candidate/", book_a_time_taken_meanwhile),
     Visit(CANDIDATE, "booked", "candidate.booked", lambda i: "/candidate/", book_a_planned_time),
+    Visit(NO_COURSE, "find-no-course", "candidate.find", lambda i: "/candidate/"),
+    Visit(NO_COURSE, "meetings-none", "candidate.meetings", lambda i: "/candidate/meetings"),
     Visit(CANDIDATE, "meetings", "candidate.meetings", lambda i: "/candidate/meetings"),
     Visit(CANDIDATE, "meetings-feed", "candidate.meetings", lambda i: "/candidate/meetings",
           submit("main form[action='/calendar/token']")),
@@ -339,7 +385,7 @@ def test_the_crawl_covers_every_page_the_app_has():
 
     assert pages - crawled == set(), "pages the accessibility crawl does not visit"
     assert {"404", "403"} <= crawled
-    assert {visit.role for visit in VISITS} == {None, CANDIDATE, EMPLOYER, CONSULTANT, ADMIN}
+    assert {visit.role for visit in VISITS} == {None, CANDIDATE, NO_COURSE, EMPLOYER, CONSULTANT, ADMIN}
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +399,7 @@ def signed_in(browser: Browser, crawl_site) -> dict[str | None, dict]:
     """Each role's signed-in browser state (its session cookie), made once by signing in on the login page."""
     site, _ids = crawl_site
     states: dict[str | None, dict] = {None: {"cookies": [], "origins": []}}
-    for email in (CANDIDATE, EMPLOYER, CONSULTANT, ADMIN):
+    for email in (CANDIDATE, NO_COURSE, EMPLOYER, CONSULTANT, ADMIN):
         context = new_context(browser)
         page = context.new_page()
         sign_in(page, site, email)
@@ -460,7 +506,7 @@ def test_page_has_no_serious_accessibility_violations(crawl_site, tabs, csp_viol
     csp_violations[page].clear()
     response = page.goto(site.url + visit.path(ids))
     if visit.then:
-        response = visit.then(page)
+        response = visit.then(page, ids)
     where = f"{visit.id} [{language}] {urlsplit(page.url).path}"
 
     assert response.status == visit.status or (visit.then and response.status == 422), where
@@ -560,7 +606,7 @@ def test_a_form_sent_empty_or_wrong_shows_an_error_summary_and_messages_beside_t
         site.set_language(visit.role, "da")
     page = tabs(visit.role, "da")
     page.goto(site.url + visit.path(ids))
-    visit.then(page)
+    visit.then(page, ids)
 
     summary = page.locator("main .alert-error[role=alert]")
     expect(summary).to_be_visible()
