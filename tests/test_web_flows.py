@@ -273,16 +273,21 @@ def test_a_time_taken_meanwhile_is_reported_with_an_alternative_to_book_instead(
     assert db.session.scalar(select(Booking.slot_id).where(Booking.candidate_id == amina.id)) == alternative.id
 
 
-def test_the_offer_for_a_taken_time_is_the_same_after_a_reload_and_booking_it_lists_it(client, auth, make):
-    course = make.course()
-    amina, peter = make.candidate(completed=[course]), make.candidate(completed=[course])
+def lose_a_time(client, auth, make, course, *, index: int) -> tuple[InterviewSession, Slot, str]:
+    """A candidate signs in and presses "Book" for the session's time `index`, which someone else booked a moment
+    before: the session, that time and the answer page."""
     session = make.session(make.employer(name="Hotel Nørreport A/S"))
-    wanted = session.slots[1]
-    auth.login(amina.user)
-    book(peter, wanted)
+    wanted = session.slots[index]
+    auth.login(make.candidate(completed=[course]).user)
+    book(make.candidate(completed=[course]), wanted)
+    answer = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
+                         follow_redirects=True)
+    return session, wanted, answer.text
 
-    first = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
-                        follow_redirects=True).text
+
+def test_the_offer_for_a_taken_time_is_the_same_after_a_reload_and_booking_it_lists_it(client, auth, make):
+    session, wanted, first = lose_a_time(client, auth, make, make.course(), index=1)
+
     again = client.get("/candidate/booked").text
 
     offered = form(first, "/candidate/").hidden()
@@ -296,13 +301,8 @@ def test_the_offer_for_a_taken_time_is_the_same_after_a_reload_and_booking_it_li
 
 def test_the_offer_for_a_taken_time_is_replaced_when_taken_and_then_stays_put(client, auth, make):
     course = make.course()
-    amina, peter, lone = (make.candidate(completed=[course]) for _ in range(3))
-    session = make.session(make.employer(name="Hotel Nørreport A/S"))
-    wanted = session.slots[2]
-    auth.login(amina.user)
-    book(peter, wanted)
-    first = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
-                        follow_redirects=True).text
+    session, wanted, first = lose_a_time(client, auth, make, course, index=2)
+    lone = make.candidate(completed=[course])
     first_offer = int(form(first, "/candidate/").hidden()[f"slot-{session.id}"])
 
     [lones] = book(lone, db.session.get(Slot, first_offer))  # Lone books the offered time
