@@ -39,7 +39,7 @@ def token_of(user: User) -> str | None:
 
 
 def get_address(client, auth, user: User) -> str:
-    """Sign in and press "Get my calendar address" on one's own page; the secret token of the new address."""
+    """Sign in and press "Put my meetings in my calendar" on one's own page; the secret token of the new address."""
     auth.login(user)
     response = client.post("/calendar/token", data={"next": HOME[user.role]})
     assert response.status_code == 302
@@ -81,7 +81,7 @@ def test_a_candidate_has_no_calendar_address_until_they_ask_for_one(app, client,
     candidate = make.candidate()
     auth.login(candidate.user)
     page = client.get("/candidate/meetings").text
-    assert danish("Get my calendar address") in text(page)
+    assert danish("Put my meetings in my calendar") in text(page)
     assert "/calendar/feed/" not in page
     assert token_of(candidate.user) is None
 
@@ -99,7 +99,7 @@ def test_a_candidate_has_no_calendar_address_until_they_ask_for_one(app, client,
 
 
 @pytest.mark.parametrize("role", [Role.CANDIDATE, Role.EMPLOYER, Role.CONSULTANT])
-def test_each_role_gets_its_address_on_its_own_page_with_a_subscribe_link(client, auth, make, role):
+def test_each_role_gets_its_address_on_its_own_page_with_an_add_to_my_calendar_link(client, auth, make, role):
     user = a_user(make, role)
     auth.login(user)
 
@@ -108,7 +108,7 @@ def test_each_role_gets_its_address_on_its_own_page_with_a_subscribe_link(client
     page = client.get(HOME[role]).text
     token = token_of(user)
     subscribe = re.search(r'<a [^>]*href="(webcal://[^"]+)"[^>]*>([^<]+)</a>', page)
-    assert subscribe.groups() == (f"webcal://localhost/calendar/feed/{token}.ics", danish("Subscribe"))
+    assert subscribe.groups() == (f"webcal://localhost/calendar/feed/{token}.ics", danish("Add to my calendar"))
     assert 'data-copy="#calendar-feed-url"' in page
 
 
