@@ -11,9 +11,10 @@ from sqlalchemy import MetaData, text
 
 from matchapp import create_app
 from matchapp.extensions import db
-from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import MeetingMode, Role, TargetGroup, User
+from matchapp.localtime import LOCAL_TZ, to_local, utcnow
+from matchapp.models import Booking, MeetingMode, Role, Slot, TargetGroup, User
 from matchapp.services import accounts, catalogue, sessions
+from matchapp.services.booking import book_slots
 
 PASSWORD = "correct horse battery"
 
@@ -197,6 +198,12 @@ class Factory:
         db.session.commit()
         return session
 
+    def booking(self, candidate, slot, *, by: User | None = None, now: datetime | None = None) -> Booking:
+        """The candidate's meeting at the slot's time, booked as the candidate unless `by` says otherwise; the time
+        must be free."""
+        [booking] = book(candidate, slot, by=by, now=now).booked
+        return booking
+
 
 def valid_cvr(seed: int) -> str:
     """The first 8-digit number from seed*10 on that passes the modulus-11 check."""
@@ -210,3 +217,35 @@ def valid_cvr(seed: int) -> str:
 def make(app) -> Factory:
     return Factory()
 
+
+
+# --- The booking stories' course, candidate and bookings ------------------------------------------------------------
+
+@pytest.fixture
+def course_name() -> str:
+    """The name of the `course` fixture's course; a test module names another by overriding this fixture."""
+    return "Hotelbookingsystemer"
+
+
+@pytest.fixture
+def course(make, course_name):
+    return make.course(course_name)
+
+
+@pytest.fixture
+def candidate(make, course):
+    """A candidate who has just completed the course."""
+    return make.candidate(completed=[course], name="Amina Hassan")
+
+
+def slot_at(session, clock: str, lane: int = 1) -> Slot:
+    """The slot of this interviewer (lane) that starts at this local time ("HH:MM")."""
+    return next(s for s in session.slots if s.lane == lane and f"{to_local(s.starts_at):%H:%M}" == clock)
+
+
+def book(candidate, *slots: Slot, by: User | None = None, now: datetime | None = None):
+    """Book the slots with one confirm, as the candidate unless `by` says otherwise, and commit as the view does;
+    the booking service's result (what was booked, and the times taken meanwhile)."""
+    result = book_slots(candidate, [slot.id for slot in slots], by=by or candidate.user, now=now or utcnow())
+    db.session.commit()
+    return result

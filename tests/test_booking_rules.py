@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from conftest import book, slot_at
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,6 @@ from matchapp.models import Booking, BookingStatus, OutboxMessage, SlotStatus
 from matchapp.services import catalogue
 from matchapp.services.booking import (
     auto_plan,
-    book_slots,
     bookable_sessions,
     cancel_booking,
     check_selection,
@@ -24,29 +24,6 @@ from matchapp.services.booking import (
 )
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 from matchapp.services.sessions import cancel_session, cancel_slot
-
-
-@pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
-
-
-@pytest.fixture
-def candidate(make, course):
-    """A candidate who has just completed a course."""
-    return make.candidate(completed=[course], name="Amina Hassan")
-
-
-def slot_at(session, clock: str, lane: int = 1):
-    """The session's slot that starts at this local time ("HH:MM")."""
-    return next(s for s in session.slots if s.lane == lane and f"{to_local(s.starts_at):%H:%M}" == clock)
-
-
-def book(candidate, *slots, now, by=None):
-    """Book the slots in one go, as the candidate unless `by` says otherwise, and commit as the view does."""
-    result = book_slots(candidate, [slot.id for slot in slots], by=by or candidate.user, now=now)
-    db.session.commit()
-    return result
 
 
 def offered(candidate, result, *, now):

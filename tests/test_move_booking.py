@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from conftest import slot_at
 from flask_babel import force_locale
 from icalendar import Calendar
 from pages import FormCase, alerts, assert_form_needs_its_csrf_token, danish, own_form, sign_in
@@ -16,30 +17,9 @@ from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, to_local
 from matchapp.models import AuditEvent, Booking, BookingStatus, OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
 from matchapp.services import booking as booking_service
-from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 from matchapp.services.moves import move_booking
-
-
-@pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
-
-
-@pytest.fixture
-def candidate(make, course):
-    return make.candidate(completed=[course], name="Amina Hassan")
-
-
-def slot_at(session, clock: str, lane: int = 1):
-    """The session's slot that starts at this local time ("HH:MM")."""
-    return next(s for s in session.slots if s.lane == lane and f"{to_local(s.starts_at):%H:%M}" == clock)
-
-
-def book(candidate, slot, *, now) -> Booking:
-    [booking] = book_slots(candidate, [slot.id], by=candidate.user, now=now).booked
-    db.session.commit()
-    return booking
 
 
 def move(booking, slot, *, now, by=None) -> Booking:
@@ -80,7 +60,7 @@ def state(booking: Booking) -> tuple:
 
 def test_moving_a_meeting_keeps_its_uid_and_raises_its_sequence_by_one_each_time(make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     uid = booking.uid
 
     move(booking, slot_at(session, "10:30"), now=now)
@@ -94,7 +74,7 @@ def test_moving_a_meeting_keeps_its_uid_and_raises_its_sequence_by_one_each_time
 
 def test_the_candidate_and_the_employer_get_an_updated_invite_with_the_new_time(make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
 
     move(booking, slot_at(session, "10:30"), now=now)
 
@@ -117,8 +97,7 @@ def test_a_consultant_moves_a_meeting_and_is_told_without_an_invite(make, course
     consultant = make.consultant()
     candidate = make.candidate(completed=[course], consultant=consultant)
     session = make.session()
-    [booking] = book_slots(candidate, [slot_at(session, "10:00").id], by=consultant, now=now).booked
-    db.session.commit()
+    booking = make.booking(candidate, slot_at(session, "10:00"), by=consultant, now=now)
 
     move(booking, slot_at(session, "10:20"), by=consultant, now=now)
 
@@ -131,7 +110,7 @@ def test_a_consultant_moves_a_meeting_and_is_told_without_an_invite(make, course
 def test_the_freed_time_is_offered_to_the_waiting_list_and_can_be_booked_by_another_candidate(make, candidate,
                                                                                                  course, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     waiting = make.candidate(completed=[course])
     db.session.add(WaitlistEntry(session=session, candidate=waiting, added_by_id=waiting.user_id,
                                  status=WaitStatus.WAITING, created_at=now))
@@ -142,14 +121,14 @@ def test_the_freed_time_is_offered_to_the_waiting_list_and_can_be_booked_by_anot
     [offer] = db.session.scalars(select(WaitlistOffer)).all()
     assert (offer.entry.candidate_id, offer.slot) == (waiting.id, slot_at(session, "10:00"))
     assert len(mails_to(waiting.user, "waitlist_offer")) == 1
-    other = book(make.candidate(completed=[course]), slot_at(session, "10:00"), now=now)
+    other = make.booking(make.candidate(completed=[course]), slot_at(session, "10:00"), now=now)
     assert other.slot == slot_at(session, "10:00")
 
 
 def test_a_move_takes_any_free_interviewer_at_the_new_time(make, candidate, course, now):
     session = make.session(interviewers=2)
-    book(make.candidate(completed=[course]), slot_at(session, "10:30", lane=1), now=now)
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    make.booking(make.candidate(completed=[course]), slot_at(session, "10:30", lane=1), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
 
     move(booking, slot_at(session, "10:30", lane=1), now=now)  # the page's slot id stands for the time (rule 0)
 
@@ -160,8 +139,8 @@ def test_a_move_takes_any_free_interviewer_at_the_new_time(make, candidate, cour
 
 def test_a_move_too_close_to_another_meeting_is_refused(make, candidate, now):
     session = make.session()
-    book(candidate, slot_at(make.session(start=time(10, 30), end=time(11)), "10:30"), now=now)
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    make.booking(candidate, slot_at(make.session(start=time(10, 30), end=time(11)), "10:30"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     before = state(booking)
 
     for clock in ("10:30", "10:20"):  # at the same time; ending at 10:30 leaves no gap of five minutes
@@ -173,8 +152,8 @@ def test_a_move_too_close_to_another_meeting_is_refused(make, candidate, now):
 def test_the_daily_cap_does_not_count_the_meeting_being_moved(app, make, candidate, now):
     app.config["DAILY_BOOKING_CAP"] = 2
     session = make.session()
-    book(candidate, slot_at(make.session(start=time(13), end=time(14)), "13:00"), now=now)
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    make.booking(candidate, slot_at(make.session(start=time(13), end=time(14)), "13:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
 
     move(booking, slot_at(session, "10:40"), now=now)
 
@@ -188,7 +167,7 @@ def test_the_daily_cap_does_not_count_the_meeting_being_moved(app, make, candida
 
 def test_a_move_to_a_time_whose_booking_has_closed_is_refused(make, candidate):
     session = make.session(closes_hours=2)
-    booking = book(candidate, slot_at(session, "10:50"), now=local(session, "07:00"))
+    booking = make.booking(candidate, slot_at(session, "10:50"), now=local(session, "07:00"))
     now = local(session, "08:05")  # booking for 10:00 closed at 08:00; for 10:30 it is open till 08:30
     before = state(booking)
 
@@ -203,7 +182,7 @@ def test_a_candidate_cannot_move_within_the_cancel_cutoff_but_their_consultant_c
     consultant = make.consultant()
     candidate = make.candidate(completed=[course], consultant=consultant)
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=local(session, "07:00"))
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=local(session, "07:00"))
     now = local(session, "08:30")  # 1 h 30 min before the meeting
     before = state(booking)
 
@@ -218,7 +197,7 @@ def test_a_candidate_cannot_move_within_the_cancel_cutoff_but_their_consultant_c
 
 def test_the_same_time_again_is_answered_plainly_and_changes_nothing(make, candidate, now):
     session = make.session(interviewers=2)
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     before = state(booking)
 
     for same_time in (slot_at(session, "10:00", lane=1), slot_at(session, "10:00", lane=2)):
@@ -232,7 +211,7 @@ def test_the_same_time_again_is_answered_plainly_and_changes_nothing(make, candi
 
 def test_a_time_of_another_session_or_a_cancelled_meeting_cannot_be_moved_to(make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     elsewhere = make.session(start=time(13), end=time(14))
     before = state(booking)
 
@@ -250,7 +229,8 @@ def test_a_time_of_another_session_or_a_cancelled_meeting_cannot_be_moved_to(mak
 def test_two_candidates_moving_into_the_last_free_time_one_gets_it(make, candidate, course, now):
     session = make.session(start=time(10), end=time(10, 30))
     other = make.candidate(completed=[course])
-    mine, theirs = book(candidate, slot_at(session, "10:00"), now=now), book(other, slot_at(session, "10:10"), now=now)
+    mine = make.booking(candidate, slot_at(session, "10:00"), now=now)
+    theirs = make.booking(other, slot_at(session, "10:10"), now=now)
 
     move(mine, slot_at(session, "10:20"), now=now)
     before = state(theirs)
@@ -264,7 +244,8 @@ def test_two_candidates_moving_into_the_last_free_time_one_gets_it(make, candida
 def test_a_lost_race_for_the_new_time_ends_as_taken_not_as_an_error(make, candidate, course, now, monkeypatch):
     session = make.session(start=time(10), end=time(10, 30))
     other = make.candidate(completed=[course])
-    mine, theirs = book(candidate, slot_at(session, "10:00"), now=now), book(other, slot_at(session, "10:10"), now=now)
+    mine = make.booking(candidate, slot_at(session, "10:00"), now=now)
+    theirs = make.booking(other, slot_at(session, "10:10"), now=now)
     stale = booking_service.free_slots_at(slot_at(session, "10:20"))  # their look, before my move commits
     move(mine, slot_at(session, "10:20"), now=now)
     monkeypatch.setattr(booking_service, "free_slots_at", lambda slot: stale)
@@ -280,9 +261,9 @@ def test_a_lost_race_for_the_new_time_ends_as_taken_not_as_an_error(make, candid
 
 def test_a_lost_race_for_one_interviewer_moves_to_the_next(make, candidate, course, now, monkeypatch):
     session = make.session(interviewers=2)
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     stale = booking_service.free_slots_at(slot_at(session, "10:30"))
-    book(make.candidate(completed=[course]), slot_at(session, "10:30", lane=1), now=now)
+    make.booking(make.candidate(completed=[course]), slot_at(session, "10:30", lane=1), now=now)
     monkeypatch.setattr(booking_service, "free_slots_at", lambda slot: stale)
 
     move(booking, slot_at(session, "10:30"), now=now)
@@ -295,7 +276,7 @@ def test_a_lost_race_for_one_interviewer_moves_to_the_next(make, candidate, cour
 
 def test_a_candidate_moves_a_meeting_from_my_meetings(client, make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     sign_in(client, candidate.user)
 
     meetings = client.get("/candidate/meetings").text
@@ -317,7 +298,7 @@ def test_a_candidate_moves_a_meeting_from_my_meetings(client, make, candidate, n
 
 def test_the_move_page_says_why_a_time_cannot_be_chosen_and_changes_nothing(client, make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     elsewhere = make.session(start=time(13), end=time(14))
     sign_in(client, candidate.user)
     before = state(booking)
@@ -332,8 +313,8 @@ def test_the_move_page_says_why_a_time_cannot_be_chosen_and_changes_nothing(clie
 
 def test_another_candidates_or_a_cancelled_meeting_is_not_found(client, make, candidate, course, now):
     session = make.session()
-    theirs = book(make.candidate(completed=[course]), slot_at(session, "10:00"), now=now)
-    mine = book(candidate, slot_at(session, "10:20"), now=now)
+    theirs = make.booking(make.candidate(completed=[course]), slot_at(session, "10:00"), now=now)
+    mine = make.booking(candidate, slot_at(session, "10:20"), now=now)
     cancel_booking(mine, reason=None, by=candidate.user, now=now)
     db.session.commit()
     sign_in(client, candidate.user)
@@ -350,7 +331,7 @@ def test_a_consultant_moves_their_candidates_meeting_and_others_cannot(client, m
     consultant = make.consultant()
     candidate = make.candidate(completed=[course], consultant=consultant)
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     sign_in(client, make.consultant())  # another job centre's consultant
 
     assert client.get(f"/consultant/bookings/{booking.id}/move").status_code == 403
@@ -367,7 +348,7 @@ def test_a_consultant_moves_their_candidates_meeting_and_others_cannot(client, m
 
 def test_the_move_form_needs_its_csrf_token(csrf_client, make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
 
     def where() -> int:
         db.session.expire_all()
@@ -379,7 +360,7 @@ def test_the_move_form_needs_its_csrf_token(csrf_client, make, candidate, now):
 
 def test_a_past_meeting_cannot_be_moved(make, candidate, now):
     session = make.session()
-    booking = book(candidate, slot_at(session, "10:00"), now=now)
+    booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
     consultant = make.consultant()
 
     with pytest.raises(MatchappError) as error:
