@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from pages import own_form, sign_in, text
 from sqlalchemy import update
 
@@ -12,11 +11,6 @@ from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, to_local
 from matchapp.models import Slot, SlotStatus
 from matchapp.services.booking import book_slots
-
-
-@pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
 
 
 def tomorrow(days: int = 1) -> date:

@@ -129,14 +129,6 @@ def session_with_candidates(make, *names: str):
     return employer, session, candidates
 
 
-def book(candidate, slot) -> Booking:
-    """The candidate books the slot, and the request commits."""
-    result = book_slots(candidate, [slot.id], by=candidate.user, now=utcnow())
-    db.session.commit()
-    assert len(result.booked) == 1
-    return result.booked[0]
-
-
 def slots_of(session):
     return sorted(session.slots, key=lambda slot: (slot.starts_at, slot.lane))
 
@@ -195,7 +187,7 @@ def test_booking_delivers_a_calendar_invite_to_candidate_and_employer(app, make,
     deliver_setup_mail(smtp)
     before = last_outbox_id()
 
-    booking = book(candidate, slots_of(session)[0])
+    booking = make.booking(candidate, slots_of(session)[0])
     report = mail.deliver_due(now=utcnow())
 
     rows = rows_after(before)
@@ -228,7 +220,7 @@ def test_cancelling_a_booking_removes_the_same_event_from_calendars(app, make, s
     _, session, [candidate] = session_with_candidates(make, CANDIDATE)
     deliver_setup_mail(smtp)
     before = last_outbox_id()
-    booking = book(candidate, slots_of(session)[0])
+    booking = make.booking(candidate, slots_of(session)[0])
     mail.deliver_due(now=utcnow())
     [request_row] = [row for row in rows_after(before) if row.recipient == candidate.user.email]
     _, request = assert_itip_message(smtp.by_id(request_row.message_id))
@@ -252,7 +244,7 @@ def test_cancelling_a_booking_removes_the_same_event_from_calendars(app, make, s
 
 def test_employer_cancelling_the_session_sends_every_candidate_a_cancellation(app, make, smtp):
     employer, session, candidates = session_with_candidates(make, CANDIDATE, "Åse Ødegård")
-    bookings = [book(candidate, slot) for candidate, slot in zip(candidates, slots_of(session), strict=False)]
+    bookings = [make.booking(candidate, slot) for candidate, slot in zip(candidates, slots_of(session), strict=False)]
     deliver_setup_mail(smtp)
     before = last_outbox_id()
 
@@ -278,7 +270,7 @@ def test_bookings_succeed_while_the_mail_server_is_down_and_every_message_arrive
     smtp.stop()
     before = last_outbox_id()
 
-    bookings = [book(candidate, slot) for candidate, slot in zip(candidates, slots_of(session), strict=False)]
+    bookings = [make.booking(candidate, slot) for candidate, slot in zip(candidates, slots_of(session), strict=False)]
     rows = rows_after(before)
     assert len(bookings) == 2
     assert len(rows) == 4
@@ -398,7 +390,7 @@ def test_a_slow_mail_server_does_not_hold_up_bookings(app, make, smtp, db_url):
         sending = pool.submit(delivery_pass)
         assert smtp.receiving.wait(timeout=10)
         started = time.monotonic()
-        book(booking_now, slots_of(session)[0])
+        make.booking(booking_now, slots_of(session)[0])
         booked_in = time.monotonic() - started
         assert sending.result(timeout=30).sent == 1
 
@@ -468,7 +460,7 @@ def test_without_smtp_settings_messages_stay_in_the_outbox(app, make, smtp, db_u
     _, session, [candidate] = session_with_candidates(make, CANDIDATE)
     app.config["SMTP_HOST"] = None
     before = last_outbox_id()
-    book(candidate, slots_of(session)[0])
+    make.booking(candidate, slots_of(session)[0])
 
     report = mail.deliver_due(now=utcnow() + timedelta(minutes=1))
     returncode, out, err = finish(flask_outbox_send(cli_env(db_url)))

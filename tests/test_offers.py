@@ -8,13 +8,12 @@ from datetime import date, time, timedelta
 
 import pytest
 import requests
-from conftest import csrf_token
+from conftest import csrf_token, slot_at
 from sqlalchemy import func, select
 from test_concurrency import TIMEOUT, server  # noqa: F401 - the gunicorn fixture of the race below
 from test_rate_limits import limited_client, per_minute  # noqa: F401 - a fixture, and its helper
 
 from matchapp.extensions import db
-from matchapp.localtime import to_local
 from matchapp.models import (
     Booking,
     BookingStatus,
@@ -32,11 +31,6 @@ BOOKED, GONE = "Tiden er booket", "Tiden er væk"
 
 
 @pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
-
-
-@pytest.fixture
 def full_session(make, course):
     """Tomorrow 10:00-10:30, three 10-minute times, each booked by someone."""
     session = make.session(start=time(10), end=time(10, 30), courses=[course])
@@ -45,10 +39,6 @@ def full_session(make, course):
         book_slots(holder, [slot.id], by=holder.user, now=session.created_at + timedelta(days=1))
     db.session.commit()
     return session
-
-
-def slot_at(session, clock: str):
-    return next(s for s in session.slots if f"{to_local(s.starts_at):%H:%M}" == clock)
 
 
 def booking_of(slot) -> Booking:

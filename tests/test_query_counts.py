@@ -10,7 +10,7 @@ from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import Attendance, CourseRun, EmploymentStatus, EmploymentType, Enrollment, Result, Slot
 from matchapp.services import catalogue, sessions
-from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.booking import cancel_booking
 from matchapp.services.outcomes import OutcomeEntry, record_follow_ups, record_outcomes
 
 
@@ -22,13 +22,6 @@ def in_days(days: int):
 def slot(session, index: int = 0) -> Slot:
     """The session's index-th slot in time order (lanes in turn)."""
     return sorted(session.slots, key=lambda s: (s.starts_at, s.lane))[index]
-
-
-def book(candidate, one_slot: Slot, *, by=None, now: datetime | None = None):
-    """Book one slot through the booking service and commit, as the view does."""
-    result = book_slots(candidate, [one_slot.id], by=by or candidate.user, now=now or utcnow())
-    db.session.commit()
-    return result.booked[0]
 
 
 def hire(booking, *, by) -> None:
@@ -50,10 +43,10 @@ class World:
         self.employer = make.employer()
         self.session = make.session(self.employer, day=in_days(1))
         make.session(day=in_days(2))  # another employer's session that the candidate can still book
-        book(self.candidate, slot(self.session))
+        make.booking(self.candidate, slot(self.session))
         self.big_session = self.session
         hired_before = make.session(self.employer, day=in_days(-2))
-        hire(book(self.candidate, slot(hired_before), now=utcnow() - timedelta(days=5)), by=self.employer)
+        hire(make.booking(self.candidate, slot(hired_before), now=utcnow() - timedelta(days=5)), by=self.employer)
         self.run = db.session.scalar(select(CourseRun).join(Enrollment, Enrollment.course_run_id == CourseRun.id)
                                      .where(Enrollment.candidate_id == self.candidate.id))
 
@@ -72,12 +65,12 @@ class World:
         cancelled = make.session(self.employer, day=in_days(5))
         for i, other in enumerate(others):
             for session in many:
-                book(other, slot(session, 3 * i))
-        book(candidate, slot(many[1], 30))
-        book(candidate, slot(many[2], 30), by=self.consultant)
-        cancel_booking(book(candidate, slot(many[3], 30)), reason="Syg", by=candidate.user, now=utcnow())
+                make.booking(other, slot(session, 3 * i))
+        make.booking(candidate, slot(many[1], 30))
+        make.booking(candidate, slot(many[2], 30), by=self.consultant)
+        cancel_booking(make.booking(candidate, slot(many[3], 30)), reason="Syg", by=candidate.user, now=utcnow())
         past = make.session(self.employer, day=in_days(-3))
-        hire(book(candidate, slot(past), now=utcnow() - timedelta(days=6)), by=self.employer)
+        hire(make.booking(candidate, slot(past), now=utcnow() - timedelta(days=6)), by=self.employer)
         for other in others:  # the run's completers, one with a status recorded
             catalogue.record_completion(other, self.run, utcnow() - timedelta(days=1), by=self.consultant, now=utcnow())
         record_follow_ups(self.run, {others[0].id: EmploymentStatus.EDUCATION}, by=self.consultant, now=utcnow())

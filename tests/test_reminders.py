@@ -14,8 +14,8 @@ from matchapp.services.reminders import send_reminders
 
 
 @pytest.fixture
-def course(make):
-    return make.course("Excel")
+def course_name() -> str:
+    return "Excel"
 
 
 def book_at(make, course, day: date, clock: time, *, booked_at: datetime, candidate=None):

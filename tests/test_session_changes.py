@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from conftest import slot_at
 from icalendar import Calendar
 from pages import FormCase, alerts, assert_form_needs_its_csrf_token, danish, field_error, form, sign_in, text
 from sqlalchemy import func, select
@@ -23,14 +24,9 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import offers, session_changes
-from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.session_changes import ReasonNeeded
-
-
-@pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
 
 
 @pytest.fixture
@@ -53,15 +49,9 @@ def offered(monkeypatch) -> list[list[Slot]]:
 
 
 def at(session, clock: str, lane: int = 1) -> Slot:
-    """The slot of this interviewer (lane) that starts at this local time ("HH:MM")."""
+    """The slot of this interviewer (lane) that starts at this local time ("HH:MM"), the session's slots read again."""
     db.session.refresh(session)
-    return next(s for s in session.slots if s.lane == lane and f"{to_local(s.starts_at):%H:%M}" == clock)
-
-
-def book(candidate, slot, *, now) -> Booking:
-    [booking] = book_slots(candidate, [slot.id], by=candidate.user, now=now).booked
-    db.session.commit()
-    return booking
+    return slot_at(session, clock, lane)
 
 
 def outbox() -> list[OutboxMessage]:
@@ -98,7 +88,7 @@ def test_an_extra_hour_and_interviewer_keep_the_booked_meeting_and_offer_the_new
         make, course, employer, offered, now):
     session = make.session(employer, start=time(10), end=time(11))
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:20"), now=now)
+    meeting = make.booking(amina, at(session, "10:20"), now=now)
     slot_id, mails = meeting.slot_id, len(outbox())
 
     cancelled = session_changes.change_times(session, time(10), time(12), 2, reason=None, by=employer, now=now)
@@ -132,7 +122,7 @@ def test_saving_the_same_times_changes_nothing_and_sends_nothing(make, employer,
 def test_a_shorter_day_without_a_reason_is_refused_when_it_would_cancel_a_meeting(make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11))
     amina = make.candidate(completed=[course])
-    book(amina, at(session, "10:50"), now=now)
+    make.booking(amina, at(session, "10:50"), now=now)
     before, mails = times_of(session), len(outbox())
 
     with pytest.raises(ReasonNeeded) as refused:
@@ -148,7 +138,7 @@ def test_a_shorter_day_cancels_the_booked_time_with_a_reason_and_puts_the_candid
         make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11))
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:50"), now=now)
+    meeting = make.booking(amina, at(session, "10:50"), now=now)
     mails = len(outbox())
 
     cancelled = session_changes.change_times(session, time(10), time(10, 30), 1, reason="Vi har kun en halv time",
@@ -177,7 +167,7 @@ def test_a_meeting_of_a_removed_interviewer_moves_to_a_free_interviewer_at_the_s
         make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(10, 30), interviewers=2)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:10"), now=now)
+    meeting = make.booking(amina, at(session, "10:10"), now=now)
     session_changes.change_interviewer(meeting, 2, by=employer, now=now)
     db.session.commit()
     assert meeting.slot.lane == 2
@@ -197,8 +187,8 @@ def test_a_meeting_of_a_removed_interviewer_moves_to_a_free_interviewer_at_the_s
 def test_removing_an_interviewer_when_both_are_booked_at_a_time_asks_for_a_reason(make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(10, 30), interviewers=2)
     amina, jonas = (make.candidate(completed=[course]) for _ in range(2))
-    book(amina, at(session, "10:00"), now=now)
-    book(jonas, at(session, "10:00"), now=now)
+    make.booking(amina, at(session, "10:00"), now=now)
+    make.booking(jonas, at(session, "10:00"), now=now)
 
     with pytest.raises(ReasonNeeded):
         session_changes.change_times(session, time(10), time(10, 30), 1, reason=None, by=employer, now=now)
@@ -224,7 +214,8 @@ def test_moving_the_session_gives_every_booked_candidate_an_updated_invite_and_a
         make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11))
     amina, jonas = (make.candidate(completed=[course]) for _ in range(2))
-    first, second = book(amina, at(session, "10:00"), now=now), book(jonas, at(session, "10:30"), now=now)
+    first = make.booking(amina, at(session, "10:00"), now=now)
+    second = make.booking(jonas, at(session, "10:30"), now=now)
     uids, mails = (first.uid, second.uid), len(outbox())
     new_day = session.local_date + timedelta(days=2)
 
@@ -256,7 +247,7 @@ def test_moving_the_session_gives_every_booked_candidate_an_updated_invite_and_a
 def test_moving_the_session_by_one_slot_keeps_every_time_unique(make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11), interviewers=2)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:10"), now=now)
+    meeting = make.booking(amina, at(session, "10:10"), now=now)
 
     session_changes.move_session(session, session.local_date, time(10, 10), by=employer, now=now)
     db.session.commit()
@@ -269,7 +260,7 @@ def test_moving_the_session_by_one_slot_keeps_every_time_unique(make, course, em
 def test_each_change_raises_the_invites_sequence_by_exactly_one(make, course, employer, now):
     session = make.session(employer)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:00"), now=now)
+    meeting = make.booking(amina, at(session, "10:00"), now=now)
 
     session_changes.move_session(session, session.local_date, time(12), by=employer, now=now)
     db.session.commit()
@@ -282,7 +273,7 @@ def test_each_change_raises_the_invites_sequence_by_exactly_one(make, course, em
 
 def test_moving_into_the_past_or_past_midnight_is_refused_and_changes_nothing(make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11))
-    book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     before, mails = times_of(session), len(outbox())
 
     with pytest.raises(MatchappError):
@@ -299,7 +290,7 @@ def test_moving_into_the_past_or_past_midnight_is_refused_and_changes_nothing(ma
 
 def test_moving_to_the_same_day_and_time_sends_nothing(make, course, employer, now):
     session = make.session(employer)
-    book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     mails = len(outbox())
 
     assert session_changes.move_session(session, session.local_date, time(10), by=employer, now=now) == 0
@@ -312,7 +303,7 @@ def test_a_new_video_link_reaches_every_booked_candidate_and_the_same_link_reach
         make, course, employer, now):
     session = make.session(employer)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:00"), now=now)
+    meeting = make.booking(amina, at(session, "10:00"), now=now)
     mails = len(outbox())
 
     assert session_changes.change_place(session, video_url="https://meet.example.dk/x", address=None, by=employer,
@@ -337,7 +328,7 @@ def test_an_on_site_session_needs_an_address(make, course, employer, now):
     session = make.session(employer)
     session.mode, session.video_url, session.address = MeetingMode.ONSITE, None, "Vej 1, 2300 København S"
     db.session.commit()
-    book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
 
     with pytest.raises(MatchappError):
         session_changes.change_place(session, video_url=None, address=" ", by=employer, now=now)
@@ -361,7 +352,7 @@ def test_a_session_that_has_started_or_is_a_draft_cannot_be_changed_here(make, e
 def test_the_employer_moves_a_meeting_to_a_free_interviewer_at_the_same_time(make, course, employer, now):
     session = make.session(employer, interviewers=3)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:30"), now=now)
+    meeting = make.booking(amina, at(session, "10:30"), now=now)
     mails = len(outbox())
 
     session_changes.change_interviewer(meeting, 3, by=employer, now=now)
@@ -375,7 +366,8 @@ def test_the_employer_moves_a_meeting_to_a_free_interviewer_at_the_same_time(mak
 def test_a_meeting_cannot_move_to_an_interviewer_who_is_booked_then(make, course, employer, now):
     session = make.session(employer, interviewers=2)
     amina, jonas = (make.candidate(completed=[course]) for _ in range(2))
-    first, _ = book(amina, at(session, "10:00"), now=now), book(jonas, at(session, "10:00"), now=now)
+    first = make.booking(amina, at(session, "10:00"), now=now)
+    make.booking(jonas, at(session, "10:00"), now=now)
 
     for lane in (2, 7):
         with pytest.raises(Conflict):
@@ -388,7 +380,7 @@ def test_a_meeting_cannot_move_to_an_interviewer_who_is_booked_then(make, course
 def test_a_cancelled_meeting_cannot_be_moved(make, course, employer, now):
     session = make.session(employer, interviewers=2)
     amina = make.candidate(completed=[course])
-    meeting = book(amina, at(session, "10:00"), now=now)
+    meeting = make.booking(amina, at(session, "10:00"), now=now)
     cancel_booking(meeting, reason=None, by=amina.user, now=now)
     db.session.commit()
 
@@ -401,7 +393,7 @@ def test_a_cancelled_meeting_cannot_be_moved(make, course, employer, now):
 def test_the_employer_removes_a_booked_time_on_the_page_and_is_asked_for_a_reason_first(
         client, make, course, employer, now):
     session = make.session(employer, start=time(10), end=time(11))
-    book(make.candidate(completed=[course]), at(session, "10:50"), now=now)
+    make.booking(make.candidate(completed=[course]), at(session, "10:50"), now=now)
     sign_in(client, employer)
     page = client.get(f"/employer/sessions/{session.id}").text
     assert f"/employer/sessions/{session.id}/change" in page
@@ -444,7 +436,7 @@ def test_bad_times_on_the_page_show_the_form_again_and_change_nothing(client, ma
 
 def test_the_employer_moves_the_session_on_the_page(client, make, course, employer, now):
     session = make.session(employer)
-    book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     sign_in(client, employer)
     page = client.get(f"/employer/sessions/{session.id}/change").text
     action = f"/employer/sessions/{session.id}/change/move"
@@ -462,7 +454,7 @@ def test_the_employer_moves_the_session_on_the_page(client, make, course, employ
 def test_the_employer_moves_a_meeting_to_another_interviewer_with_the_button_on_the_session_page(
         client, make, course, employer, now):
     session = make.session(employer, interviewers=2)
-    meeting = book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    meeting = make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     sign_in(client, employer)
     page = client.get(f"/employer/sessions/{session.id}").text
     action = f"/employer/bookings/{meeting.id}/interviewer"
@@ -479,7 +471,7 @@ def test_the_employer_moves_a_meeting_to_another_interviewer_with_the_button_on_
 
 def test_another_organisation_cannot_change_the_session(client, make, course, employer, now):
     session = make.session(employer)
-    meeting = book(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    meeting = make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     sign_in(client, make.employer())
 
     assert client.get(f"/employer/sessions/{session.id}/change").status_code == 403

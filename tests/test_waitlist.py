@@ -20,11 +20,6 @@ from matchapp.services.funnel import FunnelFilter
 
 
 @pytest.fixture
-def course(make):
-    return make.course("Hotelbookingsystemer")
-
-
-@pytest.fixture
 def consultant(make):
     return make.consultant()
 
