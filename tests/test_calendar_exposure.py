@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from icalendar import Calendar
 from pages import FormCase, alerts, assert_form_needs_its_csrf_token, danish, text
 from sqlalchemy import select
-from test_calendar_feed import HOME, book, cancel, colleague_of, feed, get_address, meetings_in, token_of
+from test_calendar_feed import HOME, cancel, colleague_of, feed, get_address, meetings_in, token_of
 
 from matchapp import formats
 from matchapp.extensions import db
@@ -53,7 +53,7 @@ def meeting(make):
     consultant = make.consultant()
     candidate = make.candidate(consultant=consultant, completed=[make.course()])
     session = make.session()
-    return book(candidate, session, by=consultant)
+    return make.booking(candidate, session.slots[0], by=consultant)
 
 
 def sender(app) -> str:
@@ -156,7 +156,8 @@ def test_a_feed_shows_the_meetings_ahead_and_the_last_30_days_but_not_older_ones
 
     def meeting_on(days_from_today: int) -> Booking:
         when = long_ago if days_from_today < 0 else utcnow()
-        return book(candidate, make.session(employer, day=today + timedelta(days=days_from_today)), now=when)
+        session = make.session(employer, day=today + timedelta(days=days_from_today))
+        return make.booking(candidate, session.slots[0], now=when)
 
     days_31_ago, days_29_ago, days_20_ago = meeting_on(-31), meeting_on(-29), meeting_on(-20)
     tomorrow, in_ten_days = meeting_on(1), meeting_on(10)
@@ -199,7 +200,7 @@ def test_a_new_address_works_for_the_configured_number_of_days(app, client, auth
 
 def test_an_expired_address_answers_404_and_works_again_once_renewed(app, client, auth, make):
     candidate = make.candidate(completed=[make.course()])
-    booking = book(candidate, make.session())
+    booking = make.booking(candidate, make.session().slots[0])
     token = get_address(client, auth, candidate.user)
     let_the_address_expire(candidate.user)
 

@@ -12,21 +12,11 @@ from sqlalchemy import select
 
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
-from matchapp.models import Booking, Candidate, Role, User
+from matchapp.models import Booking, Role, User
 from matchapp.services import accounts
 from matchapp.services import booking as booking_service
 
 HOME = {Role.CANDIDATE: "/candidate/meetings", Role.EMPLOYER: "/employer/", Role.CONSULTANT: "/consultant/"}
-
-
-def book(candidate: Candidate, session, *, slot: int = 0, by: User | None = None,
-         now: datetime | None = None) -> Booking:
-    """Book a slot of a session (the first unless said otherwise) for the candidate, as the pick page would."""
-    result = booking_service.book_slots(candidate, [session.slots[slot].id], by=by or candidate.user,
-                                        now=now or utcnow())
-    db.session.commit()
-    assert not result.taken
-    return result.booked[0]
 
 
 def cancel(booking: Booking, *, now: datetime | None = None) -> None:
@@ -128,7 +118,7 @@ def test_the_calendar_box_is_on_the_page_once_and_not_in_its_title(client, auth,
 
 def test_my_meetings_offers_each_meeting_to_save_in_ones_calendar(client, auth, make):
     candidate = make.candidate(completed=[make.course()])
-    booking = book(candidate, make.session())
+    booking = make.booking(candidate, make.session().slots[0])
     auth.login(candidate.user)
 
     page = client.get("/candidate/meetings").text
@@ -187,8 +177,8 @@ def test_a_candidates_feed_lists_their_own_meetings_and_no_one_elses(app, client
     course = make.course()
     candidate, other = make.candidate(completed=[course]), make.candidate(completed=[course])
     first, second = make.session(), make.session(start=time(13), end=time(14))
-    mine = [book(candidate, first), book(candidate, second)]
-    book(other, first, slot=1)
+    mine = [make.booking(candidate, first.slots[0]), make.booking(candidate, second.slots[0])]
+    make.booking(other, first.slots[1])
 
     token = get_address(client, auth, candidate.user)
 
@@ -200,9 +190,9 @@ def test_an_employers_feed_lists_every_meeting_of_their_organisation(app, client
     employer = make.employer()
     colleague = colleague_of(employer)
     course = make.course()
-    ours = [book(make.candidate(completed=[course]), make.session(employer)),
-            book(make.candidate(completed=[course]), make.session(colleague))]
-    book(make.candidate(completed=[course]), make.session())  # another organisation's
+    ours = [make.booking(make.candidate(completed=[course]), make.session(employer).slots[0]),
+            make.booking(make.candidate(completed=[course]), make.session(colleague).slots[0])]
+    make.booking(make.candidate(completed=[course]), make.session().slots[0])  # another organisation's
 
     token = get_address(client, auth, employer)
 
@@ -216,8 +206,9 @@ def test_a_consultants_feed_lists_the_meetings_of_the_candidates_they_are_respon
     own = make.candidate(consultant=consultant, completed=[course])
     theirs = make.candidate(consultant=desk_mate, completed=[course])
     session = make.session(interviewers=2)
-    ours = [book(own, session, by=consultant), book(own, make.session(start=time(13), end=time(14)))]
-    book(theirs, session, slot=1)
+    ours = [make.booking(own, session.slots[0], by=consultant),
+            make.booking(own, make.session(start=time(13), end=time(14)).slots[0])]
+    make.booking(theirs, session.slots[1])
 
     token = get_address(client, auth, consultant)
 
@@ -228,9 +219,9 @@ def test_a_cancelled_meeting_stays_in_the_feed_marked_cancelled_for_30_days(app,
     candidate = make.candidate(completed=[make.course()])
     today = datetime.now(LOCAL_TZ).date()
     long_ago = utcnow() - timedelta(days=45)
-    cancelled_today = book(candidate, make.session())
-    cancelled_29_days_ago = book(candidate, make.session(day=today - timedelta(days=20)), now=long_ago)
-    cancelled_31_days_ago = book(candidate, make.session(day=today - timedelta(days=25)), now=long_ago)
+    cancelled_today = make.booking(candidate, make.session().slots[0])
+    cancelled_29_days_ago = make.booking(candidate, make.session(day=today - timedelta(days=20)).slots[0], now=long_ago)
+    cancelled_31_days_ago = make.booking(candidate, make.session(day=today - timedelta(days=25)).slots[0], now=long_ago)
     cancel(cancelled_today)
     cancel(cancelled_29_days_ago, now=utcnow() - timedelta(days=29))
     cancel(cancelled_31_days_ago, now=utcnow() - timedelta(days=31))
@@ -254,7 +245,7 @@ def test_a_meeting_downloads_as_ics_for_the_people_in_it_only(client, auth, make
     course = make.course()
     candidate = make.candidate(consultant=consultant, completed=[course])
     session = make.session()
-    booking = book(candidate, session)
+    booking = make.booking(candidate, session.slots[0])
     user = {
         "the candidate": lambda: candidate.user,
         "the employer contact": lambda: session.created_by,
@@ -280,7 +271,7 @@ def test_a_meeting_downloads_as_ics_for_the_people_in_it_only(client, auth, make
 
 
 def test_a_meeting_download_needs_a_signed_in_user(client, make):
-    booking = book(make.candidate(completed=[make.course()]), make.session())
+    booking = make.booking(make.candidate(completed=[make.course()]), make.session().slots[0])
 
     assert client.get(f"/calendar/bookings/{booking.id}.ics").status_code == 302
     assert client.get("/calendar/bookings/999999.ics").status_code == 302

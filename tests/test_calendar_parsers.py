@@ -61,14 +61,6 @@ class Document:
 
 # --- Building the documents the app makes ---------------------------------------------------------------------------
 
-def book(candidate: Candidate, session, *, now: datetime | None = None) -> Booking:
-    """Book the first slot of a session for the candidate, as the pick page would."""
-    result = booking_service.book_slots(candidate, [session.slots[0].id], by=candidate.user, now=now or utcnow())
-    db.session.commit()
-    assert not result.taken
-    return result.booked[0]
-
-
 def booked_on(make, candidate: Candidate, day: date, start: time = time(9)) -> Booking:
     """A meeting at `start` Danish time on `day`, planned and booked a month before.
 
@@ -85,7 +77,7 @@ def booked_on(make, candidate: Candidate, day: date, start: time = time(9)) -> B
     session = sessions.create_session(draft, by=employer, now=then)
     sessions.publish_session(session, by=employer, now=then)
     db.session.commit()
-    return book(candidate, session, now=then)
+    return make.booking(candidate, session.slots[0], now=then)
 
 
 def invite_to(user: User, method: str) -> str:
@@ -101,13 +93,13 @@ def a_candidate(make) -> Candidate:
 
 def booking_request(make, client, auth) -> Document:
     candidate = a_candidate(make)
-    booking = book(candidate, make.session(title="Kok på Nørrebro"))
+    booking = make.booking(candidate, make.session(title="Kok på Nørrebro").slots[0])
     return Document(invite_to(candidate.user, "REQUEST"), "REQUEST", [Meeting.of(booking)])
 
 
 def candidate_cancels(make, client, auth) -> Document:
     candidate = a_candidate(make)
-    booking = book(candidate, make.session())
+    booking = make.booking(candidate, make.session().slots[0])
     booking_service.cancel_booking(booking, reason="Jeg er blevet syg", by=candidate.user, now=utcnow())
     db.session.commit()
     return Document(invite_to(candidate.user, "CANCEL"), "CANCEL", [Meeting.of(booking)])
@@ -116,7 +108,7 @@ def candidate_cancels(make, client, auth) -> Document:
 def employer_cancels_session(make, client, auth) -> Document:
     candidate = a_candidate(make)
     session = make.session()
-    booking = book(candidate, session)
+    booking = make.booking(candidate, session.slots[0])
     sessions.cancel_session(session, "Stillingen er besat", by=session.created_by, now=utcnow())
     db.session.commit()
     return Document(invite_to(session.created_by, "CANCEL"), "CANCEL", [Meeting.of(booking)])
@@ -148,8 +140,8 @@ def personal_feed(make, client, auth) -> Document:
     """The candidate's feed: a meeting tomorrow, one cancelled today, and the two on the next days the clocks change
     (a feed shows upcoming meetings and the last 30 days only, so the 2026 ones have left it)."""
     candidate = a_candidate(make)
-    tomorrow = book(candidate, make.session(start=time(10)))
-    cancelled = book(candidate, make.session(start=time(13), end=time(14)))
+    tomorrow = make.booking(candidate, make.session(start=time(10)).slots[0])
+    cancelled = make.booking(candidate, make.session(start=time(13), end=time(14)).slots[0])
     booking_service.cancel_booking(cancelled, reason=None, by=candidate.user, now=utcnow())
     db.session.commit()
     today = utcnow().date()
@@ -167,7 +159,7 @@ def personal_feed(make, client, auth) -> Document:
 
 def booking_download(make, client, auth) -> Document:
     candidate = a_candidate(make)
-    booking = book(candidate, make.session())
+    booking = make.booking(candidate, make.session().slots[0])
     auth.login(candidate.user)
     response = client.get(f"/calendar/bookings/{booking.id}.ics")
     assert response.status_code == 200
@@ -186,7 +178,7 @@ def meetings_with_line_breaks(make) -> tuple[Candidate, Booking, Booking]:
     onsite = make.session(title=LINE_BROKEN_TITLE, start=time(13), end=time(14))
     onsite.mode, onsite.video_url, onsite.address = MeetingMode.ONSITE, None, "Nørrebrogade 1\r\n2200 København N"
     db.session.commit()
-    return candidate, book(candidate, video), book(candidate, onsite)
+    return candidate, make.booking(candidate, video.slots[0]), make.booking(candidate, onsite.slots[0])
 
 
 def line_breaks_download(make, client, auth) -> Document:
@@ -201,7 +193,7 @@ def moved(make, times: int) -> tuple[Candidate, Booking]:
     """A meeting the candidate moved `times` times within its session, each move one slot later."""
     candidate = a_candidate(make)
     session = make.session(title="Kok på Nørrebro")
-    booking = book(candidate, session)
+    booking = make.booking(candidate, session.slots[0])
     for later in session.slots[1:times + 1]:
         moves.move_booking(booking, later.id, by=candidate.user, now=utcnow())
         db.session.commit()

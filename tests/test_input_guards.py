@@ -125,8 +125,7 @@ def test_a_cancel_reason_longer_than_300_characters_is_refused_and_the_meeting_s
     course = make.course()
     candidate = make.candidate(consultant=consultant, completed=[course])
     session = make.session(courses=[course])
-    from test_web_flows import book
-    booking, = book(candidate, session.slots[0])
+    booking = make.booking(candidate, session.slots[0])
     auth.login(consultant)
 
     response = client.post(f"/consultant/bookings/{booking.id}/cancel", data={"reason": "x" * 301},

@@ -55,14 +55,6 @@ def session_form(**changes) -> dict[str, str]:
             "booking_closes_hours": "2", **changes}
 
 
-def book(candidate: Candidate, *slots: Slot, by: User | None = None) -> list[Booking]:
-    """Book slots for a candidate through the booking service, as the pick page would."""
-    result = booking_service.book_slots(candidate, [s.id for s in slots], by=by or candidate.user, now=utcnow())
-    db.session.commit()
-    assert not result.taken
-    return result.booked
-
-
 def clock(slot: Slot) -> str:
     return f"{to_local(slot.starts_at):%H:%M}–{to_local(slot.ends_at):%H:%M}"
 
@@ -170,8 +162,8 @@ def test_the_session_page_shows_who_booked_with_their_course_and_pitch(client, a
     accounts.update_pitch(peter, "Udlært receptionist, klar til skiftende vagter.", now=utcnow())
     db.session.commit()
     first, second = session.slots[0], session.slots[3]
-    book(amina, first)
-    book(peter, second)
+    make.booking(amina, first)
+    make.booking(peter, second)
     auth.login(employer)
 
     page = client.get(f"/employer/sessions/{session.id}").text
@@ -259,7 +251,7 @@ def test_a_time_taken_meanwhile_is_reported_with_an_alternative_to_book_instead(
     wanted = session.slots[1]
     auth.login(amina.user)
     client.get("/candidate/")
-    book(peter, wanted)  # a moment before Amina presses the button
+    make.booking(peter, wanted)  # a moment before Amina presses the button
 
     response = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
                            follow_redirects=True)
@@ -279,7 +271,7 @@ def lose_a_time(client, auth, make, course, *, index: int) -> tuple[InterviewSes
     session = make.session(make.employer(name="Hotel Nørreport A/S"))
     wanted = session.slots[index]
     auth.login(make.candidate(completed=[course]).user)
-    book(make.candidate(completed=[course]), wanted)
+    make.booking(make.candidate(completed=[course]), wanted)
     answer = client.post("/candidate/", data={"action": "book", f"slot-{session.id}": str(wanted.id)},
                          follow_redirects=True)
     return session, wanted, answer.text
@@ -305,7 +297,7 @@ def test_the_offer_for_a_taken_time_is_replaced_when_taken_and_then_stays_put(cl
     lone = make.candidate(completed=[course])
     first_offer = int(form(first, "/candidate/").hidden()[f"slot-{session.id}"])
 
-    [lones] = book(lone, db.session.get(Slot, first_offer))  # Lone books the offered time
+    lones = make.booking(lone, db.session.get(Slot, first_offer))  # Lone books the offered time
     second_offer = int(form(client.get("/candidate/booked").text, "/candidate/").hidden()[f"slot-{session.id}"])
     booking_service.cancel_booking(lones, reason=None, by=lone.user, now=utcnow())  # and frees it again
     db.session.commit()
@@ -385,7 +377,7 @@ def test_candidate_cancels_and_the_time_is_free_for_someone_else(client, auth, m
     session = make.session(make.employer(name="Kontorhjælpen I/S"))
     amina = make.candidate(completed=[course])
     peter = make.candidate(completed=[course])
-    [booking] = book(amina, session.slots[0])
+    booking = make.booking(amina, session.slots[0])
     auth.login(amina.user)
     page = client.get("/candidate/meetings").text
     cancel = form(page, f"/candidate/meetings/{booking.id}/cancel")
@@ -412,7 +404,7 @@ def test_candidate_cancels_and_the_time_is_free_for_someone_else(client, auth, m
 def test_a_candidate_cannot_cancel_another_candidates_booking(client, auth, make):
     course = make.course()
     session = make.session()
-    [booking] = book(make.candidate(completed=[course]), session.slots[0])
+    booking = make.booking(make.candidate(completed=[course]), session.slots[0])
     auth.login(make.candidate(completed=[course]).user)
 
     response = client.post(f"/candidate/meetings/{booking.id}/cancel", data={"reason": "Ha"})
@@ -427,7 +419,7 @@ def test_employer_cancels_a_slot_with_a_reason_and_the_candidate_is_told(client,
     session = make.session(employer)
     candidate = make.candidate(completed=[make.course()])
     slot = session.slots[0]
-    [booking] = book(candidate, slot)
+    booking = make.booking(candidate, slot)
     auth.login(employer)
     cancel = form(client.get(f"/employer/sessions/{session.id}").text, f"/employer/slots/{slot.id}/cancel")
     before = len(messages_to(candidate.user))
@@ -449,7 +441,7 @@ def test_employer_cancels_the_whole_session_and_every_candidate_is_told(client, 
     course = make.course()
     candidates = [make.candidate(completed=[course]) for _ in range(2)]
     for candidate, slot in zip(candidates, session.slots[::2], strict=False):
-        book(candidate, slot)
+        make.booking(candidate, slot)
     auth.login(employer)
     page = client.get(f"/employer/sessions/{session.id}").text
     cancel = form(page, f"/employer/sessions/{session.id}/cancel")
@@ -471,7 +463,7 @@ def test_employer_cancels_the_whole_session_and_every_candidate_is_told(client, 
 def test_an_employer_cancelling_without_a_reason_changes_nothing(client, auth, make, what, reason):
     employer = make.employer()
     session = make.session(employer)
-    [booking] = book(make.candidate(completed=[make.course()]), session.slots[0])
+    booking = make.booking(make.candidate(completed=[make.course()]), session.slots[0])
     auth.login(employer)
     messages = count(OutboxMessage)
     url = {"slot": f"/employer/slots/{session.slots[0].id}/cancel",
@@ -590,7 +582,7 @@ def test_opening_pages_changes_nothing(client, auth, make):
     session = make.session(employer)
     draft = make.session(employer, publish=False, title="Kok")
     make.employer(approved=False)
-    book(candidate, session.slots[0])
+    make.booking(candidate, session.slots[0])
     run = db.session.scalar(select(CourseRun))
     token = accounts.issue_token(candidate.user, accounts.SIGN_IN, minutes=10, now=utcnow())
     reset = accounts.issue_token(employer, accounts.PASSWORD, minutes=60, now=utcnow())
@@ -635,7 +627,7 @@ def _candidate_book(make):
 
 def _candidate_cancel(make):
     candidate, session = make.candidate(completed=[make.course()]), make.session()
-    [booking] = book(candidate, session.slots[0])
+    booking = make.booking(candidate, session.slots[0])
     return FormCase(candidate.user, "/candidate/meetings", f"/candidate/meetings/{booking.id}/cancel",
                     {"reason": ""}, lambda: db.session.get(Booking, booking.id).status)
 
@@ -643,9 +635,7 @@ def _candidate_cancel(make):
 def _candidate_feedback(make):
     session = make.session(day=tomorrow() - timedelta(days=2), created_at=utcnow() - timedelta(days=10))
     candidate = make.candidate(completed=[make.course()])
-    [booking] = booking_service.book_slots(candidate, [session.slots[0].id], by=candidate.user,
-                                           now=utcnow() - timedelta(days=5)).booked
-    db.session.commit()
+    booking = make.booking(candidate, session.slots[0], now=utcnow() - timedelta(days=5))
     return FormCase(candidate.user, "/candidate/meetings", f"/candidate/meetings/{booking.id}/feedback",
                     {"answer": "no"}, lambda: count(CandidateFeedback))
 
@@ -717,7 +707,7 @@ def _consultant_book(make):
 def _consultant_cancel(make):
     consultant = make.consultant()
     candidate = make.candidate(consultant=consultant, completed=[make.course()])
-    [booking] = book(candidate, make.session().slots[0], by=consultant)
+    booking = make.booking(candidate, make.session().slots[0], by=consultant)
     return FormCase(consultant, f"/consultant/candidates/{candidate.id}", f"/consultant/bookings/{booking.id}/cancel",
                     {}, lambda: db.session.get(Booking, booking.id).status)
 
@@ -746,8 +736,7 @@ def _consultant_deactivate(make):
 def _outcomes(make):
     session = make.session(day=tomorrow() - timedelta(days=2), created_at=utcnow() - timedelta(days=10))
     candidate = make.candidate(completed=[make.course()])
-    booking_service.book_slots(candidate, [session.slots[0].id], by=candidate.user, now=utcnow() - timedelta(days=5))
-    db.session.commit()
+    make.booking(candidate, session.slots[0], now=utcnow() - timedelta(days=5))
     return FormCase(session.created_by, f"/employer/sessions/{session.id}/outcomes", None,
                     {"rows-0-attendance": "candidate_no_show"}, lambda: count(Outcome))
 
