@@ -11,7 +11,6 @@ from sqlalchemy import select
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import Attendance, Booking, CandidateFeedback, EmploymentType, NextStep, Result
-from matchapp.services.booking import book_slots
 from matchapp.services.errors import MatchappError
 from matchapp.services.outcomes import OutcomeEntry, both_sides, record_candidate_feedback, record_outcomes
 
@@ -25,9 +24,7 @@ def meeting(make, *, candidate=None, day=YESTERDAY, employer=None) -> Booking:
     session = make.session(employer or make.employer(name="Hotel Nørreport A/S"), day=day,
                            created_at=utcnow() - timedelta(days=10))
     slot = min(session.slots, key=lambda s: s.starts_at)
-    [booking] = book_slots(candidate, [slot.id], by=candidate.user, now=utcnow() - timedelta(days=5)).booked
-    db.session.commit()
-    return booking
+    return make.booking(candidate, slot, now=utcnow() - timedelta(days=5))
 
 
 def feedback_url(booking: Booking) -> str:

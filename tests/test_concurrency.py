@@ -95,16 +95,24 @@ def _sign_in(browser: requests.Session, url: str, email: str) -> str:
     return csrf_token(response.text)
 
 
+def rushing_candidates(make, slot_ids: list[int], per_slot: int, *, jobcenter,
+                       course) -> tuple[dict[int, str], dict[int, int]]:
+    """`per_slot` candidates for each slot, reading English, who all choose at once: each one's e-mail address and
+    the slot they choose, by candidate id."""
+    emails, choice = {}, {}
+    for i in range(len(slot_ids) * per_slot):
+        candidate = make.candidate(jobcenter=jobcenter, completed=[course])
+        candidate.user.language = "en"  # assert on the English texts, whatever translations exist
+        emails[candidate.id], choice[candidate.id] = candidate.user.email, slot_ids[i % len(slot_ids)]
+    return emails, choice
+
+
 def test_fifty_candidates_booking_five_slots_at_once_get_five_bookings_and_45_clear_answers(server, make):
     jobcenter, course = make.jobcenter(), make.course()
     session = make.session(start=time_of_day(10), end=time_of_day(10, 50), slot_minutes=10)
     slot_ids = [slot.id for slot in sorted(session.slots, key=lambda s: s.starts_at)]
     assert len(slot_ids) == 5
-    emails, choice = {}, {}
-    for i in range(len(slot_ids) * CANDIDATES_PER_SLOT):
-        candidate = make.candidate(jobcenter=jobcenter, completed=[course])
-        candidate.user.language = "en"  # assert on the English texts, whatever translations exist
-        emails[candidate.id], choice[candidate.id] = candidate.user.email, slot_ids[i % len(slot_ids)]
+    emails, choice = rushing_candidates(make, slot_ids, CANDIDATES_PER_SLOT, jobcenter=jobcenter, course=course)
     field = f"slot-{session.id}"
     # End the test's own transaction: outside a request it holds SQLite's write lock (BEGIN IMMEDIATE).
     db.session.commit()

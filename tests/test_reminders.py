@@ -9,7 +9,7 @@ from sqlalchemy import select
 from matchapp.extensions import db
 from matchapp.localtime import local_to_utc
 from matchapp.models import OutboxMessage, SentNotice
-from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.booking import cancel_booking
 from matchapp.services.reminders import send_reminders
 
 
@@ -24,9 +24,7 @@ def book_at(make, course, day: date, clock: time, *, booked_at: datetime, candid
     session = make.session(day=day, start=clock, end=(datetime.combine(day, clock) + timedelta(minutes=30)).time(),
                            closes_hours=0, created_at=booked_at - timedelta(days=1))
     slot = next(s for s in session.slots if s.starts_at == local_to_utc(day, clock))
-    result = book_slots(candidate, [slot.id], by=candidate.user, now=booked_at)
-    db.session.commit()
-    return result.booked[0]
+    return make.booking(candidate, slot, now=booked_at)
 
 
 def run_clock(start: datetime, end: datetime, step: timedelta = timedelta(minutes=5)) -> dict[str, list[datetime]]:

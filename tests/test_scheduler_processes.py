@@ -2,27 +2,22 @@
 every reminder arrives exactly once with two schedulers running, across a restart, and after failing jobs."""
 from __future__ import annotations
 
-import asyncio
-import email
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time as clock
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from sqlalchemy import func, select, text
+from test_mail_delivery import SmtpServer, free_port
 
 from matchapp import mail
 from matchapp.extensions import db
@@ -43,38 +38,15 @@ class Received:
     text: str
 
 
-class Inbox:
-    """aiosmtpd on 127.0.0.1 that keeps what it receives; it can start late, on the port given up front."""
+class Inbox(SmtpServer):
+    """The mail-delivery tests' SMTP server on a free port, its messages read as what these tests compare."""
 
     def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._received: list[Received] = []
-        self._lock = threading.Lock()
-        self.delay = 0.0  # seconds per message: a slow server
-        self._controller: Controller | None = None
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
-        with self._lock:
-            self._received.append(Received(message["Message-ID"], message["To"].addresses[0].addr_spec,
-                                           message["Subject"], message.get_body(("plain",)).get_content()))
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
+        super().__init__(free_port())
 
     def received(self) -> list[Received]:
-        with self._lock:
-            return list(self._received)
+        return [Received(message["Message-ID"], message["To"].addresses[0].addr_spec, message["Subject"],
+                         message.get_body(("plain",)).get_content()) for message in self.messages()]
 
     def by_subject(self, recipient: str, subject: str) -> list[Received]:
         return [m for m in self.received() if (m.recipient, m.subject) == (recipient, subject)]

@@ -24,8 +24,15 @@ from conftest import PASSWORD, csrf_token
 from flask_babel import force_locale
 from pages import own_form
 from sqlalchemy import func, select
-from test_concurrency import _stop, _wait_for_server
-from test_scheduler_processes import ROOT, Inbox, Scheduler, no_failures, release_database, wait_until
+from test_concurrency import _stop, _wait_for_server, rushing_candidates
+from test_scheduler_processes import (  # noqa: F401 - inbox: the SMTP server fixture
+    ROOT,
+    Scheduler,
+    inbox,
+    no_failures,
+    release_database,
+    wait_until,
+)
 
 from matchapp import mail
 from matchapp.extensions import db
@@ -82,15 +89,7 @@ def hosts(app, db_url, tmp_path, redis_url, redis_prefix):
 
 
 @pytest.fixture
-def inbox():
-    server = Inbox()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def scheduler(app, db_url, inbox, tmp_path):
+def scheduler(app, db_url, inbox, tmp_path):  # noqa: F811
     """The one scheduler process, delivering to the inbox every second; stopped at the end."""
     release_database()
     started = Scheduler(tmp_path / "scheduler.log", _environment(
@@ -148,7 +147,7 @@ def _subject(template: str, language: str) -> str:
 
 
 def test_a_rush_over_two_hosts_books_each_time_once_and_one_scheduler_sends_each_email_once(
-        hosts, redis_prefix, scheduler, inbox, make):
+        hosts, redis_prefix, scheduler, inbox, make):  # noqa: F811
     """Every request, sign-ins and redirects included, goes to the next of the two hosts in turn, as a round-robin
     load balancer sends them; the booking form's posts are split evenly between them."""
     # Three days ahead: no reminder falls due while the test runs.
@@ -157,11 +156,7 @@ def test_a_rush_over_two_hosts_books_each_time_once_and_one_scheduler_sends_each
     session = make.session(day=day, start=time_of_day(10), end=time_of_day(11), slot_minutes=10)
     slot_ids = sorted(slot.id for slot in session.slots)
     employer = session.created_by.email
-    emails, choice = {}, {}
-    for i in range(len(slot_ids) * CANDIDATES_PER_SLOT):
-        candidate = make.candidate(jobcenter=jobcenter, completed=[course])
-        candidate.user.language = "en"  # assert on the English texts, whatever translations exist
-        emails[candidate.id], choice[candidate.id] = candidate.user.email, slot_ids[i % len(slot_ids)]
+    emails, choice = rushing_candidates(make, slot_ids, CANDIDATES_PER_SLOT, jobcenter=jobcenter, course=course)
     field = f"slot-{session.id}"
     release_database()
     balancer = RoundRobin(list(hosts))
