@@ -218,7 +218,6 @@ def make(app) -> Factory:
     return Factory()
 
 
-
 # --- The booking stories' course, candidate and bookings ------------------------------------------------------------
 
 @pytest.fixture
