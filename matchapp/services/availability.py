@@ -55,7 +55,7 @@ def closes_at(slot: Slot) -> datetime:
 
 
 def slot_label(slot: Slot) -> str:
-    """A slot as messages name it: its time and employer."""
+    """A slot as the rules' messages name it (rules 2-5): its time and employer."""
     return f"{formats.slot_time(slot.starts_at)} ({slot.session.employer.name})"
 
 
