@@ -1,4 +1,4 @@
-"""Rule 0 of DESIGN.md: a candidate books a time; the app chooses a free interviewer at that time."""
+"""Rule 0 of docs/booking-rules.md: a candidate books a time; the app chooses a free interviewer at that time."""
 from __future__ import annotations
 
 from datetime import time
@@ -12,9 +12,10 @@ from sqlalchemy import select
 from matchapp.extensions import db
 from matchapp.localtime import to_local
 from matchapp.models import Booking, BookingStatus, Slot
-from matchapp.services import booking as booking_service
-from matchapp.services.booking import book_slots, offer_alternatives
+from matchapp.services import availability
+from matchapp.services.booking import book_slots
 from matchapp.services.errors import SelectionError
+from matchapp.services.planning import offer_alternatives
 from matchapp.services.sessions import cancel_slot
 
 
@@ -118,7 +119,7 @@ def test_a_race_lost_on_one_interviewer_books_the_next(make, course, two_intervi
     book(amina, ten, now=now)
     # Jonas's request looked before Amina's booking was committed: it still believes both interviewers free.
     both = [slot_at(two_interviewers, "10:00", 1), slot_at(two_interviewers, "10:00", 2)]
-    monkeypatch.setattr(booking_service, "free_slots_at", lambda slot: both)
+    monkeypatch.setattr(availability, "free_slots_at", lambda slot: both)
 
     result = book(jonas, ten, now=now)
 

@@ -1,4 +1,4 @@
-"""The booking rules of DESIGN.md (1-8), on the services with an explicit `now`, committing as a view would."""
+"""Booking rules 1-8 (docs/booking-rules.md) on the services, with an explicit `now`, committing as a view would."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -14,15 +14,10 @@ from matchapp.extensions import db
 from matchapp.localtime import to_local
 from matchapp.models import Booking, BookingStatus, OutboxMessage, SlotStatus
 from matchapp.services import catalogue
-from matchapp.services.booking import (
-    auto_plan,
-    bookable_sessions,
-    cancel_booking,
-    check_selection,
-    free_slots,
-    offer_alternatives,
-)
+from matchapp.services.availability import bookable_sessions, check_selection, free_slots
+from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
+from matchapp.services.planning import auto_plan, offer_alternatives
 from matchapp.services.sessions import cancel_session, cancel_slot
 
 

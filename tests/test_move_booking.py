@@ -16,7 +16,7 @@ from matchapp import formats, mail
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, to_local
 from matchapp.models import AuditEvent, Booking, BookingStatus, OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
-from matchapp.services import booking as booking_service
+from matchapp.services import availability
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 from matchapp.services.moves import move_booking
@@ -246,9 +246,9 @@ def test_a_lost_race_for_the_new_time_ends_as_taken_not_as_an_error(make, candid
     other = make.candidate(completed=[course])
     mine = make.booking(candidate, slot_at(session, "10:00"), now=now)
     theirs = make.booking(other, slot_at(session, "10:10"), now=now)
-    stale = booking_service.free_slots_at(slot_at(session, "10:20"))  # their look, before my move commits
+    stale = availability.free_slots_at(slot_at(session, "10:20"))  # their look, before my move commits
     move(mine, slot_at(session, "10:20"), now=now)
-    monkeypatch.setattr(booking_service, "free_slots_at", lambda slot: stale)
+    monkeypatch.setattr(availability, "free_slots_at", lambda slot: stale)
     before = state(theirs)
 
     with pytest.raises(Conflict):
@@ -262,9 +262,9 @@ def test_a_lost_race_for_the_new_time_ends_as_taken_not_as_an_error(make, candid
 def test_a_lost_race_for_one_interviewer_moves_to_the_next(make, candidate, course, now, monkeypatch):
     session = make.session(interviewers=2)
     booking = make.booking(candidate, slot_at(session, "10:00"), now=now)
-    stale = booking_service.free_slots_at(slot_at(session, "10:30"))
+    stale = availability.free_slots_at(slot_at(session, "10:30"))
     make.booking(make.candidate(completed=[course]), slot_at(session, "10:30", lane=1), now=now)
-    monkeypatch.setattr(booking_service, "free_slots_at", lambda slot: stale)
+    monkeypatch.setattr(availability, "free_slots_at", lambda slot: stale)
 
     move(booking, slot_at(session, "10:30"), now=now)
 

@@ -24,7 +24,7 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import offers
-from matchapp.services.booking import book_slots, cancel_booking
+from matchapp.services.booking import book_slots, cancel_booking, claim_offer
 from matchapp.web.auth import limits
 
 BOOKED, GONE = "Tiden er booket", "Tiden er væk"
@@ -272,7 +272,7 @@ def test_an_expired_or_unknown_link_is_refused_and_changes_nothing(client, make,
     assert bookings_of(candidate) == []
     assert entry_of(candidate).status == WaitStatus.WAITING
     with pytest.raises(offers.OfferGone):
-        offers.claim_offer(link.rsplit("/", 1)[1], None, now=now)
+        claim_offer(link.rsplit("/", 1)[1], None, now=now)
 
 
 def test_a_candidate_who_meanwhile_booked_or_left_is_told_so_and_nothing_is_booked(client, make, course,

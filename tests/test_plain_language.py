@@ -30,7 +30,7 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import accounts, offers
-from matchapp.services.booking import bookable_sessions, check_selection, free_slots, free_slots_at
+from matchapp.services.availability import bookable_sessions, check_selection, free_slots, free_slots_at
 
 CANDIDATE = "kandidat@matchapp.example"
 MOST = 35

@@ -8,12 +8,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from matchapp import formats, ical, mail
+from matchapp import formats
 from matchapp.extensions import db
 from matchapp.localtime import local_day
 from matchapp.models import Booking, BookingStatus, Candidate, Role, SessionStatus, Slot, SlotStatus, User
-from matchapp.services import audit, offers
-from matchapp.services import booking as rules
+from matchapp.services import audit, availability, notifications, offers
+from matchapp.services.booking import move_to_free_lane
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 
 
@@ -22,13 +22,13 @@ def move_choices(booking: Booking, *, now: datetime) -> list[Slot]:
     and fits around the candidate's other meetings (gap, daily cap), soonest first."""
     if booking.session.status != SessionStatus.PUBLISHED:
         return []
-    gap, cap = rules.booking_gap(), current_app.config["DAILY_BOOKING_CAP"]
-    others = [b.slot for b in rules.confirmed_bookings(booking.candidate) if b.id != booking.id]
+    gap, cap = availability.booking_gap(), current_app.config["DAILY_BOOKING_CAP"]
+    others = [b.slot for b in availability.confirmed_bookings(booking.candidate) if b.id != booking.id]
     per_day = Counter(local_day(slot.starts_at) for slot in others)
     times: dict[datetime, Slot] = {}
-    for slot in rules.free_slots([booking.session], now=now)[booking.session_id]:
+    for slot in availability.free_slots([booking.session], now=now)[booking.session_id]:
         if (slot.starts_at != booking.slot.starts_at and per_day[local_day(slot.starts_at)] < cap
-                and not any(rules.overlaps(slot, other, gap) for other in others)):
+                and not any(availability.overlaps(slot, other, gap) for other in others)):
             times.setdefault(slot.starts_at, slot)
     return list(times.values())
 
@@ -53,24 +53,23 @@ def move_booking(booking: Booking, slot_id: int, *, by: User, now: datetime) -> 
         raise MatchappError(_l("The meeting has already begun, so it cannot be moved."))
     if by.role == Role.CANDIDATE and now > old_slot.starts_at - cutoff:
         raise MatchappError(_l("It is too late to move the meeting here. Please contact your consultant."))
-    target = next(iter(rules.load_slots([slot_id])), None)
+    target = next(iter(availability.load_slots([slot_id])), None)
     if target is None or target.session_id != booking.session_id:
         raise MatchappError(_l("Choose one of the free times in this session."))
     if target.starts_at == old_slot.starts_at:
         raise MatchappError(_l("The meeting is already at %(time)s. Choose another time to move it.",
                                time=formats.slot_time(old_slot.starts_at)))
-    problems = rules.check_selection(booking.candidate, [target], now=now, moving=booking)
+    problems = availability.check_selection(booking.candidate, [target], now=now, moving=booking)
     if problems:
         raise SelectionError(problems)
-    if not rules.move_to_free_lane(booking, rules.free_slots_at(target)):
-        raise Conflict(_l("Someone else has just taken %(slot)s. Choose another time.", slot=rules.slot_label(target)))
+    if not move_to_free_lane(booking, availability.free_slots_at(target)):
+        raise Conflict(_l("Someone else has just taken %(slot)s. Choose another time.",
+                          slot=availability.slot_label(target)))
     booking.sequence += 1
     booking.candidate.user.last_active_at = now
     db.session.flush()
     audit.record(by, "booking_moved", booking, now=now)
-    for recipient in rules.people_of(booking):
-        mail.queue(recipient, "booking_moved", now=now, booking=booking, old_starts_at=old_slot.starts_at,
-                   old_ends_at=old_slot.ends_at, invite=rules.invite_for(booking, recipient, ical.REQUEST))
+    notifications.tell_moved(booking, old_slot, now=now)
     if old_slot.status == SlotStatus.OPEN:
         offers.offer_free_times(booking.session, [old_slot], now=now)
     return booking

@@ -1,8 +1,8 @@
 """Offers from the waiting list: a freed or added time is offered by e-mail to the session's waiting candidates in
 the order they joined; a link in the e-mail books it if it is still free, and the first to answer gets it.
 
-This module sits above services/booking.py (it books through its rules). booking.cancel_booking calls
-offer_free_times through the module object, so the import cycle is resolved at call time.
+This module sits below services/booking.py: booking.cancel_booking offers the freed time here, and
+booking.claim_offer books the time an offer's link answers for.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ from matchapp.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from matchapp.services import audit, booking
-from matchapp.services.errors import MatchappError, SelectionError
+from matchapp.services import audit, availability
+from matchapp.services.errors import MatchappError
 
 OPEN, GONE, BOOKED, ALREADY_BOOKED, LEFT = "open", "gone", "booked", "already_booked", "left"
 
@@ -63,7 +63,8 @@ def _token_hash(raw: str) -> str:
 def _offerable(session: InterviewSession, slot: Slot, *, now: datetime) -> bool:
     """The slot's time is free (an interviewer at it, rule 0) and can still be booked: never within the cut-off."""
     return (session.status == SessionStatus.PUBLISHED and slot.session_id == session.id
-            and slot.status == SlotStatus.OPEN and booking.closes_at(slot) > now and bool(booking.free_slots_at(slot)))
+            and slot.status == SlotStatus.OPEN and availability.closes_at(slot) > now
+            and bool(availability.free_slots_at(slot)))
 
 
 def _open_offers(session: InterviewSession, *, now: datetime) -> list[WaitlistOffer]:
@@ -81,7 +82,7 @@ def offer_free_times(session: InterviewSession, slots: list[Slot], *, now: datet
     candidates; returns how many offers were made.
 
     Candidates are taken in the order they joined; each gets at most one offer per call, for the time that fits
-    them (every booking rule, checked by booking.check_selection) and has the fewest open offers, and each time
+    them (every booking rule, checked by availability.check_selection) and has the fewest open offers, and each time
     gets at most WAITLIST_OFFERS_PER_TIME open offers. An offer expires when booking for its time closes.
     """
     times: dict[datetime, Slot] = {}
@@ -106,7 +107,7 @@ def offer_free_times(session: InterviewSession, slots: list[Slot], *, now: datet
             continue
         fitting = [slot for start, slot in times.items()
                    if counts[start] < cap and (entry.id, start) not in offered
-                   and not booking.check_selection(entry.candidate, [slot], now=now)]
+                   and not availability.check_selection(entry.candidate, [slot], now=now)]
         if fitting:
             slot = min(fitting, key=lambda s: (counts[s.starts_at], s.starts_at))
             _make_offer(entry, slot, now=now)
@@ -119,7 +120,7 @@ def _make_offer(entry: WaitlistEntry, slot: Slot, *, now: datetime) -> WaitlistO
     """Store the offer (only the hash of its link's token) and e-mail the link to the candidate."""
     raw = secrets.token_urlsafe(32)
     offer = WaitlistOffer(entry=entry, slot=slot, token_hash=_token_hash(raw), created_at=now,
-                          expires_at=booking.closes_at(slot))
+                          expires_at=availability.closes_at(slot))
     db.session.add(offer)
     db.session.flush()
     audit.record(None, "waitlist_offer_made", offer, now=now)
@@ -128,8 +129,8 @@ def _make_offer(entry: WaitlistEntry, slot: Slot, *, now: datetime) -> WaitlistO
     return offer
 
 
-def _find(raw: str, *, now: datetime, lock: bool = False) -> WaitlistOffer:
-    """The offer of this link, if it can still be answered.
+def find_offer(raw: str, *, now: datetime, lock: bool = False) -> WaitlistOffer:
+    """The offer of this link, if it can still be answered (with `lock`, locked for the answer: rule 1).
 
     :raises OfferUnknown: no offer has this link.
     :raises OfferGone: the offer has been used or has expired.
@@ -145,18 +146,18 @@ def _find(raw: str, *, now: datetime, lock: bool = False) -> WaitlistOffer:
     return offer  # one that booked keeps showing what it booked: a reload of the answer loses nothing
 
 
-def _fitting_slot(offer: WaitlistOffer, *, now: datetime) -> tuple[Slot | None, list[str]]:
-    """The offered time if it is free and fits the candidate; else the free time of the session nearest to it
-    that fits (None if there is none), and why the offered time cannot be booked."""
+def fitting_slot(offer: WaitlistOffer, *, now: datetime) -> tuple[Slot | None, list[str]]:
+    """The offered time if it is free and fits the candidate (rules 0 and 2-5); else the free time of the session
+    nearest to it that fits (None if there is none), and why the offered time cannot be booked."""
     candidate, slot = offer.entry.candidate, offer.slot
     if _offerable(slot.session, slot, now=now):
-        problems = booking.check_selection(candidate, [slot], now=now)
+        problems = availability.check_selection(candidate, [slot], now=now)
         if not problems:
             return slot, []
     else:
         problems = []
-    others = [s for s in booking.free_slots([slot.session], now=now)[slot.session_id]
-              if s.starts_at != slot.starts_at and not booking.check_selection(candidate, [s], now=now)]
+    others = [s for s in availability.free_slots([slot.session], now=now)[slot.session_id]
+              if s.starts_at != slot.starts_at and not availability.check_selection(candidate, [s], now=now)]
     return min(others, key=lambda s: abs(s.starts_at - slot.starts_at), default=None), problems
 
 
@@ -166,45 +167,13 @@ def look_up(raw: str, *, now: datetime) -> OfferAnswer:
     :raises OfferUnknown: no offer has this link.
     :raises OfferGone: the offer has been used or has expired.
     """
-    offer = _find(raw, now=now)
+    offer = find_offer(raw, now=now)
     if offer.booking is not None:
         return OfferAnswer(offer, BOOKED, booking=offer.booking)
     if offer.entry.status == WaitStatus.BOOKED:
         return OfferAnswer(offer, ALREADY_BOOKED)
     if offer.entry.status == WaitStatus.LEFT:
         return OfferAnswer(offer, LEFT)
-    slot, problems = _fitting_slot(offer, now=now)
+    slot, problems = fitting_slot(offer, now=now)
     return OfferAnswer(offer, OPEN if slot is offer.slot else GONE, slot, problems=problems)
 
-
-def claim_offer(raw: str, slot_id: int | None, *, now: datetime) -> OfferAnswer:
-    """Book the offered time (or, when it is gone, another free time of the same session) for the candidate:
-    the first to answer gets it (rules 0 and 1 in booking.book_slots); the others stay on the waiting list.
-
-    Returns BOOKED with the booking, or GONE (with another time that fits, if any) when it was taken meanwhile;
-    ALREADY_BOOKED or LEFT when the candidate has meanwhile got a time in the session or left the list.
-
-    :raises OfferUnknown: no offer has this link.
-    :raises OfferGone: the offer has been used or has expired.
-    """
-    offer = _find(raw, now=now, lock=True)
-    if offer.booking is not None:  # answered twice (a double click): the first answer stands
-        return OfferAnswer(offer, BOOKED, booking=offer.booking)
-    entry = offer.entry
-    if entry.status != WaitStatus.WAITING:
-        return OfferAnswer(offer, ALREADY_BOOKED if entry.status == WaitStatus.BOOKED else LEFT)
-    chosen = db.session.get(Slot, slot_id) if slot_id is not None else offer.slot
-    if chosen is None or chosen.session_id != offer.slot.session_id:
-        raise OfferUnknown(_l("The time does not exist."))
-    try:
-        result = booking.book_slots(entry.candidate, [chosen.id], by=entry.candidate.user, now=now)
-    except SelectionError as error:
-        slot, _problems = _fitting_slot(offer, now=now)
-        return OfferAnswer(offer, GONE, slot, problems=error.problems)
-    if not result.booked:
-        slot, _problems = _fitting_slot(offer, now=now)
-        return OfferAnswer(offer, GONE, slot)
-    offer.answered_at = now
-    offer.booking = result.booked[0]
-    audit.record(entry.candidate.user, "waitlist_offer_claimed", offer, now=now)
-    return OfferAnswer(offer, BOOKED, booking=result.booked[0])

@@ -28,7 +28,7 @@ from matchapp.models import (
     User,
     WaitlistOffer,
 )
-from matchapp.services import audit, offers, waitlist
+from matchapp.services import audit, availability, notifications, offers, waitlist
 from matchapp.services import booking as rules
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.sessions import PlannedSlot, draft_of, plan_slots
@@ -117,7 +117,7 @@ def change_times(session: InterviewSession, start_time: time, end_time: time, in
         slot.status = SlotStatus.CANCELLED
     cancelled = 0
     for booking in homeless:
-        if rules.move_to_free_lane(booking, [s for s in rules.free_slots_at(booking.slot)
+        if rules.move_to_free_lane(booking, [s for s in availability.free_slots_at(booking.slot)
                                         if (s.lane, s.starts_at) in keys]):
             audit.record(by, "booking_interviewer_changed", booking, now=now)
             continue
@@ -234,9 +234,9 @@ def change_place(session: InterviewSession, *, video_url: str | None, address: s
 def _tell_changed(booking: Booking, *, old_times: tuple[datetime, datetime] | None, now: datetime) -> None:
     """An updated invite (same UID, SEQUENCE + 1) and an e-mail saying what changed, to everyone involved."""
     booking.sequence += 1
-    for recipient in rules.people_of(booking):
+    for recipient in notifications.people_of(booking):
         mail.queue(recipient, "session_changed", now=now, booking=booking, old_times=old_times,
-                   invite=rules.invite_for(booking, recipient, ical.REQUEST))
+                   invite=notifications.invite_for(booking, recipient, ical.REQUEST))
 
 
 def change_interviewer(booking: Booking, lane: int, *, by: User, now: datetime) -> None:

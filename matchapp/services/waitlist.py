@@ -27,7 +27,7 @@ from matchapp.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from matchapp.services import audit, booking
+from matchapp.services import audit, availability
 from matchapp.services.errors import Conflict, MatchappError, NotAllowed
 
 
@@ -101,15 +101,13 @@ def join(session: InterviewSession, candidate: Candidate, *, by: User, now: date
     if (session.status != SessionStatus.PUBLISHED or session.employer.approved_at is None
             or closes_at is None or closes_at <= now):
         raise ListClosed(_l("Booking for this session has closed."))
-    course_ids = booking.completed_course_ids(candidate)
-    session_courses = {course.id for course in session.courses}
-    if not (course_ids & session_courses if session_courses else course_ids):
+    if not availability.is_eligible(session, availability.completed_course_ids(candidate)):
         raise NotEligible(_l("This session is for participants of other courses."))
     if _has_meeting(candidate, session):
         raise AlreadyBooked(_l("There is already a meeting in this session."))
     if _is_waiting(candidate, session):
         raise AlreadyWaiting(_l("You are already on the waiting list."))
-    if by.role != Role.EMPLOYER and booking.free_slots([session], now=now)[session.id]:
+    if by.role != Role.EMPLOYER and availability.free_slots([session], now=now)[session.id]:
         raise TimesFree(_l("There are free times in this session. Choose one of them."))
     entry = WaitlistEntry(session=session, candidate=candidate, added_by_id=by.id, status=WaitStatus.WAITING,
                           created_at=now)

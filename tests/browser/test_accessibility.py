@@ -46,14 +46,14 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import accounts, sessions, waitlist
-from matchapp.services.booking import (
-    book_slots,
+from matchapp.services.availability import (
     bookable_sessions,
     check_selection,
     confirmed_bookings,
     free_slots,
     free_slots_at,
 )
+from matchapp.services.booking import book_slots
 from matchapp.services.errors import SelectionError
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -30,7 +30,7 @@ from matchapp.models import (
     WaitStatus,
 )
 from matchapp.services import accounts, offers
-from matchapp.services.booking import bookable_sessions, check_selection, free_slots
+from matchapp.services.availability import bookable_sessions, check_selection, free_slots
 
 NEW_EMPLOYER = {"organisation": "Café Søerne ApS", "address": "Søtorvet 5, 1371 København K", "name": "Ulla Bager",
                 "email": "ulla@cafe-soerne.example", "password": "en lang adgangskode"}
@@ -412,7 +412,7 @@ def _take_every_interviewer_at(slot_id: int) -> None:
     from uuid import uuid4
 
     from matchapp.models import Candidate
-    from matchapp.services.booking import free_slots_at
+    from matchapp.services.availability import free_slots_at
     slot = db.session.get(Slot, slot_id)
     met = select(Booking.candidate_id).where(Booking.session_id == slot.session_id)
     others = db.session.scalars(select(Candidate).join(User, User.id == Candidate.user_id)

@@ -15,7 +15,8 @@ from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus, InterviewSession, NextStep, Role, Slot
 from matchapp.services import accounts, waitlist
 from matchapp.services import outcomes as outcome_service
-from matchapp.services.booking import cancel_booking, completed_course_ids
+from matchapp.services.availability import completed_course_ids
+from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
 from matchapp.web import booking_result

@@ -6,7 +6,7 @@ from wtforms.validators import NumberRange, Optional
 
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.services import offers
+from matchapp.services import booking, offers
 from matchapp.web.auth import limits
 from matchapp.web.forms_common import AppForm, WholeNumberField
 from matchapp.web.offers import bp
@@ -27,7 +27,7 @@ def offer(token: str):
         if request.method == "POST":
             if not form.validate_on_submit():
                 abort(400)
-            answer = offers.claim_offer(token, form.slot.data, now=utcnow())
+            answer = booking.claim_offer(token, form.slot.data, now=utcnow())
         else:
             answer = offers.look_up(token, now=utcnow())
     except offers.OfferUnknown:
