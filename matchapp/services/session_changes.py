@@ -7,7 +7,6 @@ what changed. A change that changes nothing sends nothing and records nothing.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,6 +30,7 @@ from matchapp.models import (
 from matchapp.services import audit, availability, notifications, offers, waitlist
 from matchapp.services import booking as rules
 from matchapp.services.errors import Conflict, MatchappError
+from matchapp.services.session_changes_plan import SlotNow, TimesPlan, plan_times
 from matchapp.services.sessions import PlannedSlot, draft_of, plan_slots
 
 
@@ -70,14 +70,14 @@ def _plan(session: InterviewSession, **changes) -> list[PlannedSlot]:
 
 def change_times(session: InterviewSession, start_time: time, end_time: time, interviewers: int, *,
                  reason: str | None, by: User, now: datetime) -> int:
-    """Change the start and end time on the same day and the number of interviewers; returns how many booked
-    meetings were cancelled.
+    """Change the start and end time on the same day and the number of interviewers, keeping every booking it can
+    (rules 0 and 7); returns how many booked meetings were cancelled.
 
     Slots are matched by (interviewer, start time): the kept ones keep their bookings, new ones are offered to the
     waiting list. A booking of a removed interviewer moves to a free interviewer at the same time; if there is none
     it is cancelled (CANCEL invite, e-mail, the reason) and the candidate is put on the waiting list. Removed slots
     that were never booked nor offered are deleted (the page shows no trace of them); the others are cancelled, since
-    bookings and offers refer to them.
+    bookings and offers refer to them. First the change is planned (plan_times), then written.
 
     :raises Conflict: the session is not published or has started.
     :raises MatchappError: the new times give no slot, or start in the past.
@@ -87,38 +87,60 @@ def change_times(session: InterviewSession, start_time: time, end_time: time, in
     if (start_time, end_time, interviewers) == (session.start_time, session.end_time, session.interviewers):
         return 0
     planned = _plan(session, start_time=start_time, end_time=end_time, interviewers=interviewers)
-    if not planned:
-        raise MatchappError(_l("The time is too short for one slot."), field="end_time")
-    if planned[0].starts_at <= now:
-        raise MatchappError(_l("The session must start in the future."), field="start_time")
-    reason = (reason or "").strip() or None
-    existing = {(slot.lane, slot.starts_at): slot for slot in session.slots}
-    keys = {(p.lane, p.starts_at) for p in planned}
     booked = _confirmed(session)
-    removed = [slot for key, slot in existing.items() if key not in keys]
-    homeless = [booked[slot.id] for slot in removed if slot.id in booked]
-    free_at: dict[datetime, int] = defaultdict(int)  # free interviewers at each time in the new plan
-    for p in planned:
-        slot = existing.get((p.lane, p.starts_at))
-        if slot is None or (slot.status == SlotStatus.OPEN and slot.id not in booked):
-            free_at[p.starts_at] += 1
-    waiting: dict[datetime, int] = defaultdict(int)
-    for booking in homeless:
-        waiting[booking.slot.starts_at] += 1
-    to_cancel = sum(max(0, count - free_at[start]) for start, count in waiting.items())
-    if to_cancel and not reason:
-        raise ReasonNeeded(to_cancel)
+    plan = plan_times(_slots_now(session, booked), planned, now=now)
+    reason = (reason or "").strip() or None
+    if plan.cancelled and not reason:
+        raise ReasonNeeded(len(plan.cancelled))
+    added, cancelled = _write_times(session, plan, {b.id: b for b in booked.values()}, reason=reason, by=by, now=now)
+    session.start_time, session.end_time, session.interviewers = start_time, end_time, interviewers
+    session.starts_at, session.ends_at = plan.starts_at, plan.ends_at
+    db.session.flush()
+    audit.record(by, "session_times_changed", session, now=now)
+    _offer_added(session, added, now=now)
+    return cancelled
 
+
+def _slots_now(session: InterviewSession, booked: dict[int, Booking]) -> list[SlotNow]:
+    """The session's slots as plain values, each with its confirmed booking (booked: by slot id)."""
+    return [SlotNow(slot.id, slot.lane, slot.starts_at, slot.status == SlotStatus.OPEN,
+                    booked[slot.id].id if slot.id in booked else None) for slot in session.slots]
+
+
+def _write_times(session: InterviewSession, plan: TimesPlan, bookings: dict[int, Booking], *,
+                 reason: str | None, by: User, now: datetime) -> tuple[list[Slot], int]:
+    """Write the plan's slots and meetings (bookings: the confirmed ones by id); returns the slots added and how
+    many meetings were cancelled.
+
+    :raises ReasonNeeded: a candidate took the free interviewer meanwhile and no reason was given.
+    """
+    existing = {slot.id: slot for slot in session.slots}
     added = [Slot(session=session, lane=p.lane, starts_at=p.starts_at, ends_at=p.ends_at, status=SlotStatus.OPEN)
-             for p in planned if (p.lane, p.starts_at) not in existing]
+             for p in plan.added]
     db.session.add_all(added)
     db.session.flush()
+    removed = [existing[slot_id] for slot_id in plan.removed]
     for slot in removed:
         slot.status = SlotStatus.CANCELLED
+    cancelled = _rehome(session, plan, bookings, reason=reason, by=by, now=now)
+    for slot in removed:
+        if not _used(slot):
+            session.slots.remove(slot)
+    return added, cancelled
+
+
+def _rehome(session: InterviewSession, plan: TimesPlan, bookings: dict[int, Booking], *, reason: str | None,
+            by: User, now: datetime) -> int:
+    """Move each meeting of a removed slot to the interviewer free at its time, as a booking would get one (rule 0):
+    the plan's, unless a candidate took it meanwhile; else cancel it (rule 7); returns how many were cancelled.
+
+    :raises ReasonNeeded: a candidate took the free interviewer meanwhile and no reason was given.
+    """
     cancelled = 0
-    for booking in homeless:
-        if rules.move_to_free_lane(booking, [s for s in availability.free_slots_at(booking.slot)
-                                        if (s.lane, s.starts_at) in keys]):
+    for meeting in plan.rehomed:
+        booking = bookings[meeting.booking_id]
+        free = [slot for slot in availability.free_slots_at(booking.slot) if plan.keeps(slot.lane, slot.starts_at)]
+        if rules.move_to_free_lane(booking, free):
             audit.record(by, "booking_interviewer_changed", booking, now=now)
             continue
         if not reason:  # a candidate took the free interviewer meanwhile
@@ -126,18 +148,17 @@ def change_times(session: InterviewSession, start_time: time, end_time: time, in
         rules.cancel_booking(booking, reason=reason, by=by, now=now)
         _wait_again(session, booking, by=by, now=now)
         cancelled += 1
-    for slot in removed:
-        if not _used(slot):
-            session.slots.remove(slot)
-    session.start_time, session.end_time, session.interviewers = start_time, end_time, interviewers
-    session.starts_at = planned[0].starts_at
-    session.ends_at = max(p.ends_at for p in planned)
-    db.session.flush()
-    audit.record(by, "session_times_changed", session, now=now)
-    still_free = [slot for slot in added if slot.id not in _confirmed(session)]
+    return cancelled
+
+
+def _offer_added(session: InterviewSession, added: list[Slot], *, now: datetime) -> None:
+    """Offer the added slots that no moved meeting took to the waiting list."""
+    if not added:
+        return
+    booked = _confirmed(session)
+    still_free = [slot for slot in added if slot.id not in booked]
     if still_free:
         offers.offer_free_times(session, still_free, now=now)
-    return cancelled
 
 
 def _wait_again(session: InterviewSession, booking: Booking, *, by: User, now: datetime) -> None:
@@ -168,6 +189,30 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     new_start = datetime.combine(local_date, start_time)
     if (new_start + length).date() != local_date:
         raise MatchappError(_l("The session must end on the same day."), field="start_time")
+    moves = _shifted(session, new_start)
+    first = min(starts_at for starts_at, _ in moves.values())
+    if first <= now:
+        raise MatchappError(_l("The session must start in the future."), field="local_date")
+    booked = _confirmed(session)
+    old_times = {booking.id: (booking.slot.starts_at, booking.slot.ends_at) for booking in booked.values()}
+    _put_in_place(moves)
+    session.local_date, session.start_time = local_date, start_time
+    session.end_time = (new_start + length).time()
+    session.starts_at = first
+    session.ends_at = max(ends_at for _, ends_at in moves.values())
+    db.session.flush()
+    audit.record(by, "session_moved", session, now=now)
+    for booking in booked.values():
+        _tell_changed(booking, old_times=old_times[booking.id], now=now)
+    return len(booked)
+
+
+def _shifted(session: InterviewSession, new_start: datetime) -> dict[Slot, tuple[datetime, datetime]]:
+    """Each slot's new start and end (UTC) when the session's local start moves to new_start: every slot shifts by
+    the same wall-clock amount and keeps its length.
+
+    :raises MatchappError: the clocks change during the new time.
+    """
     old_start = datetime.combine(session.local_date, session.start_time)
     moves = {}
     for slot in session.slots:
@@ -178,13 +223,15 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
         if starts_at is None or ends_at is None or ends_at - starts_at != minutes:
             raise MatchappError(_l("The clocks change during that time. Choose another time."), field="start_time")
         moves[slot] = (starts_at, ends_at)
-    first = min(starts_at for starts_at, _ in moves.values())
-    if first <= now:
-        raise MatchappError(_l("The session must start in the future."), field="local_date")
-    booked = _confirmed(session)
-    old_times = {booking.id: (booking.slot.starts_at, booking.slot.ends_at) for booking in booked.values()}
-    # Two phases, because UNIQUE(session_id, lane, starts_at) is checked row by row: first out of the way (a time
-    # no session has, unique by slot id), then into place.
+    return moves
+
+
+def _put_in_place(moves: dict[Slot, tuple[datetime, datetime]]) -> None:
+    """Give each slot its new start and end.
+
+    Two phases, because UNIQUE(session_id, lane, starts_at) is checked row by row: first out of the way (a time no
+    session has, unique by slot id), then into place.
+    """
     parked = datetime(1970, 1, 1, tzinfo=UTC)
     for slot in moves:
         slot.starts_at = parked + timedelta(minutes=2 * slot.id)
@@ -192,15 +239,6 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     db.session.flush()
     for slot, (starts_at, ends_at) in moves.items():
         slot.starts_at, slot.ends_at = starts_at, ends_at
-    session.local_date, session.start_time = local_date, start_time
-    session.end_time = (new_start + length).time()
-    session.starts_at = first
-    session.ends_at = max(ends_at for _, ends_at in moves.values())
-    db.session.flush()
-    audit.record(by, "session_moved", session, now=now)
-    for booking in booked.values():
-        _tell_changed(booking, old_times=old_times[booking.id], now=now)
-    return len(booked)
 
 
 def change_place(session: InterviewSession, *, video_url: str | None, address: str | None, by: User,
