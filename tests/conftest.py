@@ -5,9 +5,11 @@ import os
 import re
 from datetime import date, datetime, time, timedelta
 
+import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
 
 from matchapp import create_app
 from matchapp.extensions import db
@@ -20,11 +22,29 @@ PASSWORD = "correct horse battery"
 
 
 def database_url(tmp_path_factory) -> str:
+    """The test run's database: a file in the run's temporary folder, or MATCHAPP_TEST_DATABASE_URL on PostgreSQL.
+
+    Under pytest-xdist each worker gets a database of its own (`test_gw0`, `test_gw1` … beside the named one on the
+    same server; SQLite's temporary folders are per worker already), so that workers never see each other's rows.
+    """
     url = os.environ.get("MATCHAPP_TEST_DATABASE_URL")
-    if url:
-        # psycopg 3 is the driver, as in config.py: plain postgresql:// would ask SQLAlchemy for psycopg2.
-        return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = worker_database(url, worker)
+    # psycopg 3 is the driver, as in config.py: plain postgresql:// would ask SQLAlchemy for psycopg2.
+    return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The URL of this xdist worker's own PostgreSQL database beside `url`'s, created when missing."""
+    server = make_url(url).set(drivername="postgresql")
+    name = f"{server.database}_{worker}"
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def test_settings(url: str, **extra) -> dict:
@@ -53,15 +73,20 @@ def app(db_url):
     app = create_app(test_settings(db_url))
     with app.app_context():
         yield app
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if db.engine.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
+        empty_tables()
         db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (and restart PostgreSQL's id sequences), for the next test."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture

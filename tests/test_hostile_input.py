@@ -72,7 +72,10 @@ STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token
 
 
 class World:
-    """One of everything, owned by the signed-in users, so that real ids reach the views behind the access checks."""
+    """One of everything, owned by the signed-in users, so that real ids reach the views behind the access checks.
+
+    Built once per test module and kept as rows (`Snapshot`): each route's test starts from these same rows.
+    """
 
     def __init__(self, make):
         now = utcnow()
@@ -103,8 +106,29 @@ class World:
                     "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
                     "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id,
                     "entry": entry.id}
-        self.users = {"anonymous": None, "candidate": self.candidate_obj.user, "employer": self.employer,
-                      "consultant": self.consultant, "admin": self.admin}
+        self.users = {"anonymous": None, "candidate": self.candidate_obj.user.email, "employer": self.employer.email,
+                      "consultant": self.consultant.email, "admin": self.admin.email}
+        del self.candidate_obj, self.employer, self.consultant, self.admin  # ids and addresses outlive the objects
+
+
+class Snapshot:
+    """Every row of every table, taken once and put back before each test: a world costs one build per module."""
+
+    def __init__(self):
+        db.session.commit()
+        self.rows = {table: [dict(row) for row in db.session.execute(select(table)).mappings()]
+                     for table in db.metadata.sorted_tables}
+        db.session.rollback()
+
+    def restore(self) -> None:
+        """Put the rows back into the (emptied) tables; on PostgreSQL, move each id sequence past them."""
+        for table, rows in self.rows.items():
+            if rows:
+                db.session.execute(table.insert(), rows)
+            if db.engine.dialect.name == "postgresql" and "id" in table.c:
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
+        db.session.commit()
 
 
 def fingerprint() -> str:
@@ -164,8 +188,8 @@ def page_forms(client, app, world: World) -> tuple[dict[tuple[str, str], list[di
     found: dict[tuple[str, str], list[dict]] = {}
     kinds: dict[str, str] = {}
     adapter = app.url_map.bind("localhost")
-    for role, user in world.users.items():
-        sign_in(client, user)
+    for role, email in world.users.items():
+        sign_in(client, email)
         for _endpoint, rule in routes(app):
             if "GET" not in rule.methods or any(a not in ID_ARGUMENTS for a in rule.arguments):
                 continue
@@ -188,10 +212,10 @@ def page_forms(client, app, world: World) -> tuple[dict[tuple[str, str], list[di
     return found, kinds
 
 
-def sign_in(client, user) -> None:
+def sign_in(client, email: str | None) -> None:
     client.post("/logout")
-    if user is not None:
-        client.post("/login", data={"email": user.email, "password": PASSWORD})
+    if email is not None:
+        client.post("/login", data={"email": email, "password": PASSWORD})
 
 
 def send(client, method: str, path: str, query: dict, body: dict, content_type: str):
@@ -222,14 +246,29 @@ def route_ids():
     return [f"{endpoint} {rule.rule}" for endpoint, rule in routes(app)]
 
 
-@pytest.fixture
-def world(app, make) -> World:
-    return World(make)
+@pytest.fixture(scope="module")
+def built(db_url) -> tuple[World, Snapshot, tuple]:
+    """The world, its rows, and the forms its pages show each role: crawled once for all the routes' tests."""
+    app = create_app(conftest.test_settings(db_url))
+    with app.app_context():
+        world = World(conftest.Factory())
+        shown = page_forms(app.test_client(), app, world)
+        snapshot = Snapshot()
+        conftest.empty_tables()
+        db.engine.dispose()
+    return world, snapshot, shown
 
 
 @pytest.fixture
-def known_forms(app, client, world) -> dict:
-    return page_forms(client, app, world)
+def world(app, built) -> World:
+    world, snapshot, _shown = built
+    snapshot.restore()
+    return world
+
+
+@pytest.fixture
+def known_forms(built) -> tuple:
+    return built[2]
 
 
 @pytest.mark.parametrize("route", route_ids())
@@ -301,7 +340,7 @@ def test_every_route_is_exercised(app):
 def test_the_guards_hold_with_these_examples(client, make):
     """A few of the attacks that once answered 500, one by one, so that a failure reads plainly."""
     employer = make.employer()
-    sign_in(client, employer)
+    sign_in(client, employer.email)
     for path in ("/employer/sessions/9223372036854775808", "/employer/sessions/²",
                  "/employer/?page=9223372036854775808", "/employer/?page=²", "/employer/?page=0"):
         response = client.get(path)
