@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchapp.models import TargetGroup
-from matchapp.services.funnel import Column, Row, Table
-from matchapp.services.shares import Share
-from matchapp.services.small_numbers import Hidden, _sums, cell, hidden_cells
+from matchapp.services.funnel.shares import Share
+from matchapp.services.funnel.small_numbers import Hidden, _sums, cell, hidden_cells
+from matchapp.services.funnel.tables import Column, Row, Table
 from matchapp.web.consultant.exports import rows
 
 

@@ -15,7 +15,9 @@ from matchapp import formats
 from matchapp.extensions import db
 from matchapp.models import Course, CourseRun, Jobcenter, Role
 from matchapp.services import figures, funnel, refills
-from matchapp.services.shares import Share
+from matchapp.services.funnel.filters import FunnelFilter
+from matchapp.services.funnel.shares import Share
+from matchapp.services.funnel.tables import Table
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
 from matchapp.web.consultant.forms import DashboardFilterForm
@@ -63,10 +65,10 @@ def filter_form() -> DashboardFilterForm:
     return form
 
 
-def funnel_filter(form: DashboardFilterForm) -> funnel.FunnelFilter:
+def funnel_filter(form: DashboardFilterForm) -> FunnelFilter:
     """The filter the form describes; a consultant's job centre is always their own."""
     jobcenter_id = current_user.jobcenter_id if current_user.role == Role.CONSULTANT else form.jobcenter_id.data
-    return funnel.FunnelFilter(jobcenter_id=jobcenter_id, course_id=form.course_id.data,
+    return FunnelFilter(jobcenter_id=jobcenter_id, course_id=form.course_id.data,
                                course_run_id=form.course_run_id.data, period_from=form.period_from.data,
                                period_to=form.period_to.data)
 
@@ -113,7 +115,7 @@ class Cell:
     kind: str = "text"  # header, text or figure
 
 
-def page_rows(table: funnel.Table, figure: Figures) -> list[tuple[str, list[Cell]]]:
+def page_rows(table: Table, figure: Figures) -> list[tuple[str, list[Cell]]]:
     """The table's rows as the page shows them: each row's classes (the totals, the rows for all) and the cells of
     the columns the page shows (`Table.page_columns`); the downloads hold every column."""
     kinds = ["header", *("text" if column.kind == "text" else "figure" for column in table.columns[1:])]
@@ -135,7 +137,7 @@ def page_rows(table: funnel.Table, figure: Figures) -> list[tuple[str, list[Cell
     return rows
 
 
-def chart_data(table: funnel.Table) -> dict | None:
+def chart_data(table: Table) -> dict | None:
     """What Chart.js draws for a table: the same figures as the table beside it (see CHARTS); None: no chart."""
     if table.key not in CHARTS:
         return None

@@ -27,7 +27,9 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import CourseRun, Role
 from matchapp.services import figures, funnel
-from matchapp.services.small_numbers import Cell, Hidden, cell, hidden_cells
+from matchapp.services.funnel.filters import FunnelFilter
+from matchapp.services.funnel.small_numbers import Cell, Hidden, cell, hidden_cells
+from matchapp.services.funnel.tables import Table
 from matchapp.spreadsheet import neutralise_formula
 from matchapp.web.access import role_required
 from matchapp.web.consultant import bp
@@ -46,7 +48,7 @@ BOLD = Font(bold=True)
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
-def header(table: funnel.Table) -> list[str]:
+def header(table: Table) -> list[str]:
     """The names of a download's columns: each share as five, its count, what it is out of, the percentage and its
     95 % interval."""
     names = []
@@ -61,7 +63,7 @@ def header(table: funnel.Table) -> list[str]:
     return names
 
 
-def rows(table: funnel.Table, hidden: set[Cell], limit: int) -> list[list]:
+def rows(table: Table, hidden: set[Cell], limit: int) -> list[list]:
     """The table's rows cell by cell, as `header` names the columns: text, a count, a percentage (Decimal), a
     figure withheld by the small-number rule (`hidden`, see `small_numbers.hidden_cells`) or None (does not apply,
     or nothing to divide by).
@@ -100,7 +102,7 @@ def csv_cell(value, flavour: str) -> str:
     return str(value)
 
 
-def table_csv(table: funnel.Table, flavour: str, hidden: set[Cell], limit: int) -> str:
+def table_csv(table: Table, flavour: str, hidden: set[Cell], limit: int) -> str:
     """The table as CSV: for Danish Excel semicolon separated with a byte order mark, else plain comma separated."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if flavour == "excel" else ",", lineterminator="\r\n")
@@ -133,7 +135,7 @@ def _sheet_name(name: str) -> str:
     return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
 
 
-def _table_sheet(book: Workbook, table: funnel.Table, hidden: set[Cell], limit: int) -> None:
+def _table_sheet(book: Workbook, table: Table, hidden: set[Cell], limit: int) -> None:
     """A sheet of one table: its caption, the header (bold, frozen with the rows' names), the rows, totals in bold."""
     sheet = book.create_sheet(_sheet_name(str(SHEET_NAMES[table.key])))
     _put(sheet, 1, [str(table.caption)], bold=True)
@@ -150,7 +152,7 @@ def _table_sheet(book: Workbook, table: funnel.Table, hidden: set[Cell], limit: 
             if column <= texts else 16
 
 
-def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str, funnel.Table]) -> None:
+def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str, Table]) -> None:
     """The first sheet: what the figures are (the filter, their time, the small-number rule), how they are counted,
     and what each sheet holds; each line's first cell in bold."""
     sheet = book.active
@@ -166,7 +168,7 @@ def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str,
     sheet.column_dimensions["B"].width = 100
 
 
-def workbook(tables: dict[str, funnel.Table], about: list[tuple[str, str]], limit: int) -> bytes:
+def workbook(tables: dict[str, Table], about: list[tuple[str, str]], limit: int) -> bytes:
     """The committee's workbook: the sheet about the figures, then a sheet per table. No personal data: the
     properties name matchapp, not the person who downloaded it."""
     book = Workbook()
@@ -207,7 +209,7 @@ def _choice(field, value) -> str:
     return next((str(choice.label) for choice in field.choices if choice.value == value), "")
 
 
-def _period(chosen: funnel.FunnelFilter, day, dash: str = "–") -> str | None:
+def _period(chosen: FunnelFilter, day, dash: str = "–") -> str | None:
     """The period in words, with each day as `day` writes it; None for all time."""
     first, last = chosen.period_from, chosen.period_to
     if first and last:
@@ -217,7 +219,7 @@ def _period(chosen: funnel.FunnelFilter, day, dash: str = "–") -> str | None:
     return None
 
 
-def about_rows(form: DashboardFilterForm, chosen: funnel.FunnelFilter, numbers: str, limit: int
+def about_rows(form: DashboardFilterForm, chosen: FunnelFilter, numbers: str, limit: int
                ) -> list[tuple[str, str]]:
     """The workbook's account of itself: the filter in words, the time of the figures and of the file, the rule."""
     refreshed_at = figures.refreshed_at()
@@ -250,7 +252,7 @@ def _file_part(name: str) -> str:
     return " ".join(kept.split())[:60].strip()
 
 
-def file_name(what: str, form: DashboardFilterForm, chosen: funnel.FunnelFilter, numbers: str, *,
+def file_name(what: str, form: DashboardFilterForm, chosen: FunnelFilter, numbers: str, *,
               flavour: str = "", extension: str) -> str:
     """A download's file name, naming its filter: matchapp-funnel-Jobcenter Amager-Datasikkerhed og GDPR-2026-01-01-
     2026-06-30-excel.csv. The job centre is named when an administrator chose it: a consultant's figures are always
