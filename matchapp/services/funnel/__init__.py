@@ -20,7 +20,7 @@ Definitions (the dashboard page repeats them in plain words):
 
 The package, by concern: `filters` (what the filter selects), `tables` (the shape of a figure table), `counts` (the
 aggregations several tables share), `courses` and `employers` (the tables), `shares`, `small_numbers` (the rule for
-figures that leave the job centre) and `page` (what the dashboard page shows, ready to lay out). This module holds
+figures that leave the job centre) and `presenter` (what the dashboard page shows, ready to lay out). This module holds
 the dashboard's set of tables and how they are counted, in plain words.
 """
 from __future__ import annotations
