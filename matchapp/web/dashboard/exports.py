@@ -1,7 +1,7 @@
 """The dashboard's downloads: each table as CSV (for Danish Excel, or plain), and every table in one workbook for a
 committee, whose first sheet names the filter, the time of the figures, the small-number rule and the definitions.
 
-Downloads follow the small-number rule (`services.small_numbers`) unless exact figures are asked for with
+Downloads follow the small-number rule (`services.funnel.small_numbers`) unless exact figures are asked for with
 `numbers=exact`: those are for use inside the job centre, like the page itself.
 """
 from __future__ import annotations
@@ -28,14 +28,14 @@ from matchapp.localtime import utcnow
 from matchapp.models import CourseRun, Role
 from matchapp.services import figures, funnel
 from matchapp.services.funnel.filters import FunnelFilter
+from matchapp.services.funnel.shares import Share
 from matchapp.services.funnel.small_numbers import Cell, Hidden, cell, hidden_cells
-from matchapp.services.funnel.tables import Table
+from matchapp.services.funnel.tables import Column, Row, Table
 from matchapp.spreadsheet import neutralise_formula
 from matchapp.web.access import role_required
-from matchapp.web.consultant import bp
-from matchapp.web.consultant.dashboard import filter_form, funnel_filter
-from matchapp.web.consultant.forms import DashboardFilterForm
-from matchapp.web.consultant.routes import STAFF
+from matchapp.web.dashboard.blueprint import READERS, bp
+from matchapp.web.dashboard.forms import DashboardFilterForm
+from matchapp.web.dashboard.routes import filter_form, funnel_filter
 
 CSV_FLAVOURS = ("excel", "plain")
 NUMBERS = ("protected", "exact")
@@ -63,12 +63,23 @@ def header(table: Table) -> list[str]:
     return names
 
 
+def _share_cells(table: Table, row: Row, column: Column, value: Share | None, hidden: set[Cell], limit: int
+                 ) -> list:
+    """A share's five cells: its count, what it is out of, the percentage and its interval. A hidden share shows
+    which of its two counts are hidden and leaves its percentage and interval empty."""
+    if value is None:
+        return [None] * 5
+    part = Hidden(limit) if cell(table, row, column.part) in hidden else value.part
+    whole = Hidden(limit) if cell(table, row, column.whole) in hidden else value.whole
+    if isinstance(part, Hidden) or isinstance(whole, Hidden):
+        return [part, whole, None, None, None]
+    return [part, whole, value.percent, *(value.interval or (None, None))]
+
+
 def rows(table: Table, hidden: set[Cell], limit: int) -> list[list]:
     """The table's rows cell by cell, as `header` names the columns: text, a count, a percentage (Decimal), a
     figure withheld by the small-number rule (`hidden`, see `small_numbers.hidden_cells`) or None (does not apply,
-    or nothing to divide by).
-
-    A hidden share shows which of its two counts are hidden and leaves its percentage and interval empty."""
+    or nothing to divide by)."""
     cells_of_rows = []
     for row in table.rows:
         cells = []
@@ -77,15 +88,8 @@ def rows(table: Table, hidden: set[Cell], limit: int) -> list[list]:
                 cells.append(value)
             elif column.kind == "count":
                 cells.append(Hidden(limit) if value is not None and cell(table, row, column.count) in hidden else value)
-            elif value is None:
-                cells += [None] * 5
             else:
-                part = Hidden(limit) if cell(table, row, column.part) in hidden else value.part
-                whole = Hidden(limit) if cell(table, row, column.whole) in hidden else value.whole
-                if isinstance(part, Hidden) or isinstance(whole, Hidden):
-                    cells += [part, whole, None, None, None]
-                else:
-                    cells += [part, whole, value.percent, *(value.interval or (None, None))]
+                cells += _share_cells(table, row, column, value, hidden, limit)
         cells_of_rows.append(cells)
     return cells_of_rows
 
@@ -279,7 +283,7 @@ def _page_filter() -> dict[str, str]:
 @bp.app_template_global()
 def csv_url(table: str, flavour: str) -> str:
     """The CSV download of a table with the page's filter (protected figures)."""
-    return url_for("consultant.dashboard_csv", table=table, format=flavour, **_page_filter())
+    return url_for("dashboard.csv_file", table=table, format=flavour, **_page_filter())
 
 
 @bp.app_template_global()
@@ -288,12 +292,12 @@ def workbook_url(numbers: str = "protected") -> str:
     filters = _page_filter()
     if numbers != "protected":
         filters["numbers"] = numbers
-    return url_for("consultant.dashboard_workbook", **filters)
+    return url_for("dashboard.workbook_file", **filters)
 
 
-@bp.get("/dashboard/<table>.csv")
-@role_required(*STAFF)
-def dashboard_csv(table: str):
+@bp.get("/<table>.csv")
+@role_required(*READERS)
+def csv_file(table: str):
     flavour = request.args.get("format", "excel")
     if table not in funnel.TABLES or flavour not in CSV_FLAVOURS:
         abort(404)
@@ -311,9 +315,9 @@ def dashboard_csv(table: str):
                      download_name=file_name(table, form, chosen, numbers, flavour=flavour, extension="csv"))
 
 
-@bp.get("/dashboard/figures.xlsx")
-@role_required(*STAFF)
-def dashboard_workbook():
+@bp.get("/figures.xlsx")
+@role_required(*READERS)
+def workbook_file():
     numbers = numbers_asked()
     form = valid_filter()
     chosen = funnel_filter(form)

@@ -1,4 +1,5 @@
-"""The funnel dashboard: figures per course, employer and month, as tables and charts (the downloads: `exports`)."""
+"""The funnel dashboard's page: figures per course, employer and month, as tables and charts (the downloads:
+`exports`), for the filter on the query string."""
 from __future__ import annotations
 
 from flask import current_app, render_template, request
@@ -13,9 +14,8 @@ from matchapp.models import Course, CourseRun, Jobcenter, Role
 from matchapp.services.funnel import presenter
 from matchapp.services.funnel.filters import FunnelFilter
 from matchapp.web.access import role_required
-from matchapp.web.consultant import bp
-from matchapp.web.consultant.forms import DashboardFilterForm
-from matchapp.web.consultant.routes import STAFF
+from matchapp.web.dashboard.blueprint import READERS, bp
+from matchapp.web.dashboard.forms import DashboardFilterForm
 from matchapp.web.inputs import page_number, parse_id
 
 
@@ -54,12 +54,12 @@ def funnel_filter(form: DashboardFilterForm) -> FunnelFilter:
                         period_to=form.period_to.data)
 
 
-@bp.get("/dashboard")
-@role_required(*STAFF)
-def dashboard():
+@bp.get("")
+@role_required(*READERS)
+def index():
     form = filter_form()
     if not form.validate():
-        return render_template("consultant/dashboard.html", form=form, dashboard=presenter.without_figures()), 422
+        return render_template("dashboard/index.html", form=form, dashboard=presenter.without_figures()), 422
     shown = presenter.dashboard_page(funnel_filter(form), page=page_number(),
                                      small_number_limit=current_app.config["SMALL_NUMBER_LIMIT"])
-    return render_template("consultant/dashboard.html", form=form, dashboard=shown)
+    return render_template("dashboard/index.html", form=form, dashboard=shown)
