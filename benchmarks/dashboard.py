@@ -94,7 +94,7 @@ def check_route(app, path: str) -> None:
         app.url_map.bind("localhost").match(path.partition("?")[0], method="GET")
     except (NotFound, MethodNotAllowed):
         sys.exit(f"GET {path} does not exist in this version of matchapp (the dashboard is the endpoint "
-                 f"consultant.dashboard); nothing was filled or timed.")
+                 f"dashboard.index); nothing was filled or timed.")
 
 
 def weekday_on_or_before(day: date) -> date:

@@ -59,7 +59,8 @@ def load_config(instance_path: str) -> dict:
         "DAILY_BOOKING_CAP": _env_int("DAILY_BOOKING_CAP", 6),
         # A freed time is offered to at most this many waiting candidates (in the order they joined the list).
         "WAITLIST_OFFERS_PER_TIME": _env_int("WAITLIST_OFFERS_PER_TIME", 10),
-        # Exported figures show counts of people from 1 to below this as "<5" (services/small_numbers.py); 0: off.
+        # Exported figures show counts of people from 1 to below this as "<5" (services/funnel/small_numbers.py);
+        # 0: off.
         "SMALL_NUMBER_LIMIT": _env_int("SMALL_NUMBER_LIMIT", 5),
         "SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 10),
         "PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),

@@ -36,10 +36,10 @@ NAV_LINKS = {
     "employer": [("employer.dashboard", _l("Our sessions")), ("employer.session_new", _l("New session"))],
     "consultant": [("consultant.candidates", _l("Candidates")), ("consultant.candidate_new", _l("New candidate")),
                    ("consultant.employers", _l("Employers")), ("consultant.runs", _l("Course runs")),
-                   ("consultant.dashboard", _l("Dashboard"))],
+                   ("dashboard.index", _l("Dashboard"))],
     "admin": [("admin.dashboard", _l("Administration")), ("consultant.candidates", _l("Candidates")),
               ("consultant.employers", _l("Employers")), ("consultant.runs", _l("Course runs")),
-              ("consultant.dashboard", _l("Dashboard")), ("admin.mailbox", _l("Outbox"))],
+              ("dashboard.index", _l("Dashboard")), ("admin.mailbox", _l("Outbox"))],
 }
 ROLE_LABELS = {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
                "admin": _l("administrator")}

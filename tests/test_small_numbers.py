@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchapp.models import TargetGroup
-from matchapp.services.funnel import Column, Row, Table
-from matchapp.services.shares import Share
-from matchapp.services.small_numbers import Hidden, _sums, cell, hidden_cells
-from matchapp.web.consultant.exports import rows
+from matchapp.services.funnel.shares import Share
+from matchapp.services.funnel.small_numbers import Hidden, _sums, cell, hidden_cells
+from matchapp.services.funnel.tables import Column, Row, Table
+from matchapp.web.dashboard.exports import rows
 
 
 def test_shares_round_half_up_as_people_do():

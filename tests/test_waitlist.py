@@ -16,7 +16,7 @@ from matchapp.models import Booking, BookingStatus, WaitlistEntry, WaitlistOffer
 from matchapp.services import booking as booking_service
 from matchapp.services import erasure, refills, sessions, waitlist
 from matchapp.services.errors import NotAllowed
-from matchapp.services.funnel import FunnelFilter
+from matchapp.services.funnel.filters import FunnelFilter
 
 
 @pytest.fixture

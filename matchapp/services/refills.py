@@ -24,7 +24,7 @@ from matchapp.models import (
     SlotStatus,
     WaitlistOffer,
 )
-from matchapp.services.funnel import FunnelFilter, session_conditions
+from matchapp.services.funnel.filters import FunnelFilter, session_conditions
 
 
 @dataclass(frozen=True)

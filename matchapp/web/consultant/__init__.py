@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("consultant", __name__, url_prefix="/consultant")
 
-from matchapp.web.consultant import dashboard, exports, moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp
+from matchapp.web.consultant import moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp

@@ -1,9 +1,9 @@
-"""Forms for registering candidates, recording course completions, the 60-day follow-up and the dashboard filter."""
+"""Forms for registering candidates, recording course completions and the 60-day follow-up."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, Form, FormField, SelectChoice, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from matchapp.models import EmploymentStatus, TargetGroup
@@ -59,27 +59,3 @@ class FollowUpForm(AppForm):
         """The statuses chosen, by candidate id; a row left at "not recorded" is left out."""
         return {row.form.candidate_id.data: EmploymentStatus(row.form.status.data)
                 for row in self.rows if row.form.status.data}
-
-
-def _optional_id(value) -> int | None:
-    """A select's value as an id, or None for "all"."""
-    return as_id(value) if value not in (None, "", "None") else None
-
-
-class DashboardFilterForm(AppForm):
-    """The dashboard's filter, sent by GET so that a filtered view can be bookmarked and shared."""
-
-    class Meta:
-        csrf = False
-
-    jobcenter_id = SelectField(_l("Job centre"), coerce=_optional_id,
-                               invalid_choice_message=_l("Choose one of the options."))
-    course_id = SelectField(_l("Course"), coerce=_optional_id, invalid_choice_message=_l("Choose one of the options."))
-    course_run_id = SelectField(_l("Course run"), coerce=_optional_id,
-                                invalid_choice_message=_l("Choose one of the options."))
-    period_from = DayField(_l("Course ended on or after"), validators=[Optional()])
-    period_to = DayField(_l("Course ended on or before"), validators=[Optional()])
-
-    def validate_period_to(self, field):
-        if field.data and self.period_from.data and field.data < self.period_from.data:
-            raise ValidationError(_l("The end of the period must be on or after its start."))

@@ -1,7 +1,7 @@
 """The dashboard's downloads: each table as CSV (for Danish Excel, or plain), and every table in one workbook for a
 committee, whose first sheet names the filter, the time of the figures, the small-number rule and the definitions.
 
-Downloads follow the small-number rule (`services.small_numbers`) unless exact figures are asked for with
+Downloads follow the small-number rule (`services.funnel.small_numbers`) unless exact figures are asked for with
 `numbers=exact`: those are for use inside the job centre, like the page itself.
 """
 from __future__ import annotations
@@ -27,13 +27,15 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import CourseRun, Role
 from matchapp.services import figures, funnel
-from matchapp.services.small_numbers import Cell, Hidden, cell, hidden_cells
+from matchapp.services.funnel.filters import FunnelFilter
+from matchapp.services.funnel.shares import Share
+from matchapp.services.funnel.small_numbers import Cell, Hidden, cell, hidden_cells
+from matchapp.services.funnel.tables import Column, Row, Table
 from matchapp.spreadsheet import neutralise_formula
 from matchapp.web.access import role_required
-from matchapp.web.consultant import bp
-from matchapp.web.consultant.dashboard import filter_form, funnel_filter
-from matchapp.web.consultant.forms import DashboardFilterForm
-from matchapp.web.consultant.routes import STAFF
+from matchapp.web.dashboard.blueprint import READERS, bp
+from matchapp.web.dashboard.forms import DashboardFilterForm
+from matchapp.web.dashboard.routes import filter_form, funnel_filter
 
 CSV_FLAVOURS = ("excel", "plain")
 NUMBERS = ("protected", "exact")
@@ -46,7 +48,7 @@ BOLD = Font(bold=True)
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
-def header(table: funnel.Table) -> list[str]:
+def header(table: Table) -> list[str]:
     """The names of a download's columns: each share as five, its count, what it is out of, the percentage and its
     95 % interval."""
     names = []
@@ -61,12 +63,23 @@ def header(table: funnel.Table) -> list[str]:
     return names
 
 
-def rows(table: funnel.Table, hidden: set[Cell], limit: int) -> list[list]:
+def _share_cells(table: Table, row: Row, column: Column, value: Share | None, hidden: set[Cell], limit: int
+                 ) -> list:
+    """A share's five cells: its count, what it is out of, the percentage and its interval. A hidden share shows
+    which of its two counts are hidden and leaves its percentage and interval empty."""
+    if value is None:
+        return [None] * 5
+    part = Hidden(limit) if cell(table, row, column.part) in hidden else value.part
+    whole = Hidden(limit) if cell(table, row, column.whole) in hidden else value.whole
+    if isinstance(part, Hidden) or isinstance(whole, Hidden):
+        return [part, whole, None, None, None]
+    return [part, whole, value.percent, *(value.interval or (None, None))]
+
+
+def rows(table: Table, hidden: set[Cell], limit: int) -> list[list]:
     """The table's rows cell by cell, as `header` names the columns: text, a count, a percentage (Decimal), a
     figure withheld by the small-number rule (`hidden`, see `small_numbers.hidden_cells`) or None (does not apply,
-    or nothing to divide by).
-
-    A hidden share shows which of its two counts are hidden and leaves its percentage and interval empty."""
+    or nothing to divide by)."""
     cells_of_rows = []
     for row in table.rows:
         cells = []
@@ -75,15 +88,8 @@ def rows(table: funnel.Table, hidden: set[Cell], limit: int) -> list[list]:
                 cells.append(value)
             elif column.kind == "count":
                 cells.append(Hidden(limit) if value is not None and cell(table, row, column.count) in hidden else value)
-            elif value is None:
-                cells += [None] * 5
             else:
-                part = Hidden(limit) if cell(table, row, column.part) in hidden else value.part
-                whole = Hidden(limit) if cell(table, row, column.whole) in hidden else value.whole
-                if isinstance(part, Hidden) or isinstance(whole, Hidden):
-                    cells += [part, whole, None, None, None]
-                else:
-                    cells += [part, whole, value.percent, *(value.interval or (None, None))]
+                cells += _share_cells(table, row, column, value, hidden, limit)
         cells_of_rows.append(cells)
     return cells_of_rows
 
@@ -100,7 +106,7 @@ def csv_cell(value, flavour: str) -> str:
     return str(value)
 
 
-def table_csv(table: funnel.Table, flavour: str, hidden: set[Cell], limit: int) -> str:
+def table_csv(table: Table, flavour: str, hidden: set[Cell], limit: int) -> str:
     """The table as CSV: for Danish Excel semicolon separated with a byte order mark, else plain comma separated."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if flavour == "excel" else ",", lineterminator="\r\n")
@@ -133,7 +139,7 @@ def _sheet_name(name: str) -> str:
     return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
 
 
-def _table_sheet(book: Workbook, table: funnel.Table, hidden: set[Cell], limit: int) -> None:
+def _table_sheet(book: Workbook, table: Table, hidden: set[Cell], limit: int) -> None:
     """A sheet of one table: its caption, the header (bold, frozen with the rows' names), the rows, totals in bold."""
     sheet = book.create_sheet(_sheet_name(str(SHEET_NAMES[table.key])))
     _put(sheet, 1, [str(table.caption)], bold=True)
@@ -150,7 +156,7 @@ def _table_sheet(book: Workbook, table: funnel.Table, hidden: set[Cell], limit: 
             if column <= texts else 16
 
 
-def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str, funnel.Table]) -> None:
+def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str, Table]) -> None:
     """The first sheet: what the figures are (the filter, their time, the small-number rule), how they are counted,
     and what each sheet holds; each line's first cell in bold."""
     sheet = book.active
@@ -166,7 +172,7 @@ def _about_sheet(book: Workbook, about: list[tuple[str, str]], tables: dict[str,
     sheet.column_dimensions["B"].width = 100
 
 
-def workbook(tables: dict[str, funnel.Table], about: list[tuple[str, str]], limit: int) -> bytes:
+def workbook(tables: dict[str, Table], about: list[tuple[str, str]], limit: int) -> bytes:
     """The committee's workbook: the sheet about the figures, then a sheet per table. No personal data: the
     properties name matchapp, not the person who downloaded it."""
     book = Workbook()
@@ -207,7 +213,7 @@ def _choice(field, value) -> str:
     return next((str(choice.label) for choice in field.choices if choice.value == value), "")
 
 
-def _period(chosen: funnel.FunnelFilter, day, dash: str = "–") -> str | None:
+def _period(chosen: FunnelFilter, day, dash: str = "–") -> str | None:
     """The period in words, with each day as `day` writes it; None for all time."""
     first, last = chosen.period_from, chosen.period_to
     if first and last:
@@ -217,7 +223,7 @@ def _period(chosen: funnel.FunnelFilter, day, dash: str = "–") -> str | None:
     return None
 
 
-def about_rows(form: DashboardFilterForm, chosen: funnel.FunnelFilter, numbers: str, limit: int
+def about_rows(form: DashboardFilterForm, chosen: FunnelFilter, numbers: str, limit: int
                ) -> list[tuple[str, str]]:
     """The workbook's account of itself: the filter in words, the time of the figures and of the file, the rule."""
     refreshed_at = figures.refreshed_at()
@@ -250,7 +256,7 @@ def _file_part(name: str) -> str:
     return " ".join(kept.split())[:60].strip()
 
 
-def file_name(what: str, form: DashboardFilterForm, chosen: funnel.FunnelFilter, numbers: str, *,
+def file_name(what: str, form: DashboardFilterForm, chosen: FunnelFilter, numbers: str, *,
               flavour: str = "", extension: str) -> str:
     """A download's file name, naming its filter: matchapp-funnel-Jobcenter Amager-Datasikkerhed og GDPR-2026-01-01-
     2026-06-30-excel.csv. The job centre is named when an administrator chose it: a consultant's figures are always
@@ -277,7 +283,7 @@ def _page_filter() -> dict[str, str]:
 @bp.app_template_global()
 def csv_url(table: str, flavour: str) -> str:
     """The CSV download of a table with the page's filter (protected figures)."""
-    return url_for("consultant.dashboard_csv", table=table, format=flavour, **_page_filter())
+    return url_for("dashboard.csv_file", table=table, format=flavour, **_page_filter())
 
 
 @bp.app_template_global()
@@ -286,12 +292,12 @@ def workbook_url(numbers: str = "protected") -> str:
     filters = _page_filter()
     if numbers != "protected":
         filters["numbers"] = numbers
-    return url_for("consultant.dashboard_workbook", **filters)
+    return url_for("dashboard.workbook_file", **filters)
 
 
-@bp.get("/dashboard/<table>.csv")
-@role_required(*STAFF)
-def dashboard_csv(table: str):
+@bp.get("/<table>.csv")
+@role_required(*READERS)
+def csv_file(table: str):
     flavour = request.args.get("format", "excel")
     if table not in funnel.TABLES or flavour not in CSV_FLAVOURS:
         abort(404)
@@ -309,9 +315,9 @@ def dashboard_csv(table: str):
                      download_name=file_name(table, form, chosen, numbers, flavour=flavour, extension="csv"))
 
 
-@bp.get("/dashboard/figures.xlsx")
-@role_required(*STAFF)
-def dashboard_workbook():
+@bp.get("/figures.xlsx")
+@role_required(*READERS)
+def workbook_file():
     numbers = numbers_asked()
     form = valid_filter()
     chosen = funnel_filter(form)

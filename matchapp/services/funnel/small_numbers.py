@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from matchapp.services.funnel import GROUP_LABELS, Row, Table
+from matchapp.services.funnel.tables import GROUP_LABELS, Row, Table
 
 Cell = tuple[str, tuple[str, ...], str]  # what the rows are of, a row's names and the name of one of its counts
 
@@ -61,25 +61,49 @@ def _sums(table: Table) -> list[tuple[Cell, list[Cell]]]:
     return sums
 
 
+def _values(tables: list[Table]) -> dict[Cell, int]:
+    """Every count of people the tables show or add up, by cell: a figure in two tables is one cell."""
+    return {cell(table, row, name): row.counts.get(name) or 0 for table in tables for row in table.rows
+            for name in _names(table)}
+
+
+def _small(values: dict[Cell, int], limit: int) -> set[Cell]:
+    """The counts from 1 to below the limit."""
+    return {c for c, value in values.items() if 0 < value < limit}
+
+
+def _given_away(total: Cell, parts: list[Cell], hidden: set[Cell]) -> bool:
+    """Whether exactly one figure of a sum is hidden, so that the others would give it away."""
+    return sum(c in hidden for c in (total, *parts)) == 1
+
+
+def _next_to_hide(total: Cell, parts: list[Cell], hidden: set[Cell], values: dict[Cell, int]) -> Cell | None:
+    """The figure to hide beside the one hidden in a sum: its smallest other non-zero part, else its total; None
+    when all others are zero (which tells nothing)."""
+    others = [c for c in parts if c not in hidden and values[c] > 0] or \
+             [c for c in (total,) if c not in hidden and values[c] > 0]
+    return min(others, key=values.__getitem__) if others else None
+
+
+def _protect(hidden: set[Cell], sums: list[tuple[Cell, list[Cell]]], values: dict[Cell, int]) -> set[Cell]:
+    """The hidden figures with those that no sum may give away, added until no sum has exactly one hidden."""
+    hidden = set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in sums:
+            more = _next_to_hide(total, parts, hidden, values) if _given_away(total, parts, hidden) else None
+            if more is not None:
+                hidden.add(more)
+                changed = True
+    return hidden
+
+
 def hidden_cells(tables: Iterable[Table], limit: int) -> set[Cell]:
     """The counts the rule withholds in tables shown together: the small ones, and those needed so that no sum of
     any of the tables gives them away (a figure hidden in one table is hidden in all)."""
     tables = [table for table in tables if table.rows]
     if limit <= 1 or not tables:
         return set()
-    values = {cell(table, row, name): row.counts.get(name) or 0 for table in tables for row in table.rows
-              for name in _names(table)}
-    hidden = {c for c, value in values.items() if 0 < value < limit}
-    sums = [s for table in tables for s in _sums(table)]
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in sums:
-            if sum(c in hidden for c in (total, *parts)) != 1:
-                continue
-            others = [c for c in parts if c not in hidden and values[c] > 0] or \
-                     [c for c in (total,) if c not in hidden and values[c] > 0]
-            if others:
-                hidden.add(min(others, key=values.__getitem__))
-                changed = True
-    return hidden
+    values = _values(tables)
+    return _protect(_small(values, limit), [s for table in tables for s in _sums(table)], values)
