@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matchapp.config import load_config
+from matchapp.config import LANGUAGES, load_config
 from matchapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from matchapp.logs import install_log_redaction
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("da", "en")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 from wtforms import HiddenField, SelectField
 
-from matchapp import LANGUAGES
+from matchapp.config import LANGUAGES
 from matchapp.extensions import db, limiter
 from matchapp.models import Role
 from matchapp.services import accounts

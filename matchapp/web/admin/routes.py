@@ -16,7 +16,7 @@ from matchapp.services import accounts, catalogue, erasure
 from matchapp.services import mailbox as outbox  # the view below is called mailbox
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.admin import bp
+from matchapp.web.admin.blueprint import bp
 from matchapp.web.admin.forms import ConsultantForm, CourseForm, CourseRunForm, JobcenterForm
 from matchapp.web.forms_common import ActionForm, show_error
 from matchapp.web.inputs import page_number

@@ -6,12 +6,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchapp import LANGUAGES
+from matchapp.config import LANGUAGES
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.services import accounts, user_sessions
 from matchapp.services.errors import MatchappError
-from matchapp.web.auth import bp, limits
+from matchapp.web.auth import limits
+from matchapp.web.auth.blueprint import bp
 from matchapp.web.auth.forms import EmailForm, EmployerRegistrationForm, LoginForm, PasswordResetForm
 from matchapp.web.forms_common import ActionForm, show_error
 from matchapp.web.login_sessions import sign_out, sign_out_everywhere, start_signed_in_session

@@ -17,7 +17,7 @@ from matchapp.models import Booking, BookingStatus, Candidate, InterviewSession,
 from matchapp.services import accounts
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import get_or_404
-from matchapp.web.calendar import bp
+from matchapp.web.calendar.blueprint import bp
 from matchapp.web.inputs import page_to_return_to
 
 FEED_DAYS_CANCELLED = 30

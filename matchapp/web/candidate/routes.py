@@ -20,7 +20,7 @@ from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
 from matchapp.web import booking_result
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.candidate import bp
+from matchapp.web.candidate.blueprint import bp
 from matchapp.web.forms_common import AppForm, BookingCancelForm
 
 

@@ -1,6 +1,8 @@
 """The consultant area."""
-from flask import Blueprint
+# The blueprint first: dashboard.py and exports.py still take `bp` from this package.
+from matchapp.web.consultant.blueprint import bp
 
-bp = Blueprint("consultant", __name__, url_prefix="/consultant")
+# isort: split
+from matchapp.web.consultant import dashboard, exports, moves, routes, waitlist  # noqa: F401 - registers the views on bp
 
-from matchapp.web.consultant import dashboard, exports, moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -35,7 +35,8 @@ from matchapp.services.errors import MatchappError
 from matchapp.web import booking as pick
 from matchapp.web import booking_result
 from matchapp.web.access import candidate_in_my_jobcenter, course_run_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.consultant import bp, queries
+from matchapp.web.consultant import queries
+from matchapp.web.consultant.blueprint import bp
 from matchapp.web.consultant.forms import CandidateForm, CompletionForm, FollowUpForm
 from matchapp.web.forms_common import ActionForm, BookingCancelForm, show_error
 from matchapp.web.inputs import page_number, search_text

@@ -14,7 +14,8 @@ from matchapp.services import session_changes
 from matchapp.services.errors import MatchappError
 from matchapp.services.session_changes import ReasonNeeded
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.employer import bp, queries
+from matchapp.web.employer import queries
+from matchapp.web.employer.blueprint import bp
 from matchapp.web.employer.forms import InterviewerForm, MoveForm, PlaceForm, TimesForm
 from matchapp.web.employer.routes import my_session
 from matchapp.web.forms_common import show_error

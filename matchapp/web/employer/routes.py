@@ -17,7 +17,8 @@ from matchapp.services import waitlist
 from matchapp.services.errors import MatchappError
 from matchapp.services.outcomes import OutcomeErrors
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.employer import bp, queries
+from matchapp.web.employer import queries
+from matchapp.web.employer.blueprint import bp
 from matchapp.web.employer.forms import CancelForm, OutcomesForm, SessionForm
 from matchapp.web.forms_common import ActionForm, show_error
 from matchapp.web.inputs import page_number

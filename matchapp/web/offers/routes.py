@@ -9,7 +9,7 @@ from matchapp.localtime import utcnow
 from matchapp.services import offers
 from matchapp.web.auth import limits
 from matchapp.web.forms_common import AppForm, WholeNumberField
-from matchapp.web.offers import bp
+from matchapp.web.offers.blueprint import bp
 
 
 class OfferForm(AppForm):

@@ -17,7 +17,7 @@ from matchapp.services import erasure
 from matchapp.services.errors import MatchappError
 from matchapp.web.access import candidate_in_my_jobcenter, get_or_404, role_required
 from matchapp.web.forms_common import AppForm, show_error
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 

@@ -18,7 +18,7 @@ from matchapp.localtime import utcnow
 from matchapp.models import Role, User
 from matchapp.services import personal_data
 from matchapp.web.access import candidate_in_my_jobcenter, role_required
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 FILENAME = "matchapp-data.json"

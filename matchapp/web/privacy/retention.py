@@ -13,7 +13,7 @@ from matchapp.services.errors import MatchappError
 from matchapp.web.access import candidate_in_my_jobcenter, role_required
 from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 
