@@ -85,9 +85,10 @@ class Attempt:
 
 @contextmanager
 def attempt(form: FlaskForm | None = None, *, show: bool = True) -> Iterator[Attempt]:
-    """Run the block in a savepoint. A MatchappError raised in it ends the block, rolls back what the block changed
-    and, unless show=False, is shown: beside its field of `form`, or as an error message on the next page. The code
-    after the `with` runs only then, and finds the refusal in the yielded Attempt.
+    """Run the block in a savepoint. A MatchappError raised in it ends the block there, rolls back what the block
+    changed and, unless show=False, is shown: beside its field of `form`, or as an error message (on this page, or
+    the next one after a redirect). The yielded Attempt holds the refusal for the code after the `with`; a block
+    that answers (returns) when nothing is refused leaves that code to the refusal alone.
 
     Any other exception goes on (and the whole request is rolled back).
     """

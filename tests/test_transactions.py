@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import conftest
+import pytest
 from conftest import PASSWORD
 from pages import danish, text
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from matchapp import create_app
 from matchapp.extensions import db
@@ -90,7 +92,24 @@ def test_a_successful_form_post_is_committed(client, auth, make):
     assert committed(select(Candidate.pitch).where(Candidate.id == candidate.id)) == "Jeg kan Excel."
 
 
-def test_a_view_that_raises_gets_the_error_page_and_leaves_nothing(client, auth, make, db_url, monkeypatch):
+@pytest.fixture
+def production(db_url):
+    """An app that answers an exception with its error page, as in production (the tests' app raises it)."""
+    app = create_app(conftest.test_settings(db_url, PROPAGATE_EXCEPTIONS=False))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def same_browser(client, app):
+    """A client of `app` with `client`'s session cookie: the same browser, signed in."""
+    browser = app.test_client()
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    browser.set_cookie(cookie, client.get_cookie(cookie).value)
+    return browser
+
+
+def test_a_view_that_raises_gets_the_error_page_and_leaves_nothing(client, auth, make, production, monkeypatch):
     candidate = make.candidate()
     auth.login(candidate.user)
     update_pitch = accounts.update_pitch
@@ -101,19 +120,31 @@ def test_a_view_that_raises_gets_the_error_page_and_leaves_nothing(client, auth,
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(accounts, "update_pitch", update_then_fail)
-    # An app that answers an exception with its error page, as in production (the tests' app raises it).
-    production = create_app(conftest.test_settings(db_url, PROPAGATE_EXCEPTIONS=False))
-    browser = production.test_client()
-    cookie = production.config["SESSION_COOKIE_NAME"]
-    browser.set_cookie(cookie, client.get_cookie(cookie).value)
 
-    response = browser.post("/candidate/profile", data={"pitch": "Jeg kan Excel."})
+    response = same_browser(client, production).post("/candidate/profile", data={"pitch": "Jeg kan Excel."})
 
     assert response.status_code == 500
     assert danish("Something went wrong") in text(response.text)
     assert committed(select(Candidate.pitch).where(Candidate.id == candidate.id)) == ""
-    with production.app_context():
-        db.engine.dispose()
+
+
+def test_a_commit_that_fails_gets_the_503_page_and_no_word_of_saving(client, auth, make, production, monkeypatch):
+    candidate = make.candidate()
+    auth.login(candidate.user)
+    browser = same_browser(client, production)
+
+    def the_database_goes_away():
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(db.session, "commit", the_database_goes_away)
+    response = browser.post("/candidate/profile", data={"pitch": "Jeg kan Excel."})
+    monkeypatch.undo()
+
+    assert response.status_code == 503
+    assert danish("matchapp is not available right now") in text(response.text)
+    assert danish("Your profile is saved.") not in text(response.text)
+    assert danish("Your profile is saved.") not in text(browser.get("/candidate/profile").text)
+    assert committed(select(Candidate.pitch).where(Candidate.id == candidate.id)) == ""
 
 
 def test_a_refused_form_with_an_error_status_saves_nothing_of_it(client, auth, make):
