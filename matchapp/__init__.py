@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matchapp.config import load_config
+from matchapp.config import LANGUAGES, load_config
 from matchapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from matchapp.logs import install_log_redaction
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("da", "en")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -49,11 +48,15 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from matchapp import transaction  # imports the models, which db needs to know
     from matchapp.database import configure_sqlite
     from matchapp.jinja import register_filters
-    from matchapp.web.login_sessions import init_login_sessions  # imports the models, which db needs to know
+    from matchapp.web.login_sessions import init_login_sessions
 
     db.init_app(app)
+    # One transaction per request, committed at its end. First, so that its after_request hook runs after every
+    # other one (Flask runs them in reverse order): the response is complete when it commits.
+    transaction.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+LANGUAGES = ("da", "en")  # the languages of pages and e-mails; Danish is the default
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"MATCHAPP_{name}", default)

@@ -104,14 +104,18 @@ def claim_offer(raw: str, slot_id: int | None, *, now: datetime) -> offers.Offer
     chosen = db.session.get(Slot, slot_id) if slot_id is not None else offer.slot
     if chosen is None or chosen.session_id != offer.slot.session_id:
         raise offers.OfferUnknown(_l("The time does not exist."))
+    savepoint = db.session.begin_nested()  # a time taken meanwhile changes nothing
     try:
         result = book_slots(entry.candidate, [chosen.id], by=entry.candidate.user, now=now)
     except SelectionError as error:
+        savepoint.rollback()
         slot, _problems = offers.fitting_slot(offer, now=now)
         return offers.OfferAnswer(offer, offers.GONE, slot, problems=error.problems)
     if not result.booked:
+        savepoint.rollback()
         slot, _problems = offers.fitting_slot(offer, now=now)
         return offers.OfferAnswer(offer, offers.GONE, slot)
+    savepoint.commit()
     offer.answered_at = now
     offer.booking = result.booked[0]
     audit.record(entry.candidate.user, "waitlist_offer_claimed", offer, now=now)

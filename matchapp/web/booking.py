@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Candidate, Role
 from matchapp.services.booking import book_slots
-from matchapp.services.errors import SelectionError
 from matchapp.services.find_page import find_page
 from matchapp.services.planning import auto_plan
+from matchapp.transaction import attempt
 from matchapp.web.booking_result import remember_result
 from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number, parse_id
@@ -55,13 +54,10 @@ def handle_pick(candidate: Candidate, *, done_endpoint: str, **done_values):
         return pick_page(candidate, chosen=[s.id for s in slots], planned_out=left_out,
                          problems=[_("No free time fits for this session.")] if left_out and not slots else [])
     chosen = chosen_slot_ids(request.form)
-    try:
+    with attempt(show=False) as tried:
         result = book_slots(candidate, chosen, by=current_user, now=utcnow())
-    except SelectionError as error:
-        db.session.rollback()
-        return pick_page(candidate, chosen=chosen, problems=error.problems, status=422)
-    # Read the ids before the commit expires the objects: after it, each would be loaded again, in a new
-    # transaction that on SQLite waits for the write lock once more.
-    remember_result(candidate, result)
-    db.session.commit()
-    return redirect(url_for(done_endpoint, **done_values))
+        # Read the ids before the commit expires the objects: after it, each would be loaded again, in a new
+        # transaction that on SQLite waits for the write lock once more.
+        remember_result(candidate, result)
+        return redirect(url_for(done_endpoint, **done_values))
+    return pick_page(candidate, chosen=chosen, problems=tried.error.problems, status=422)

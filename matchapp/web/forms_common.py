@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
@@ -116,12 +115,3 @@ class BookingCancelForm(AppForm):
 
     reason = StringField(_l("Reason"), validators=[Length(max=300, message=_l("Write at most 300 characters."))])
 
-
-def show_error(form: FlaskForm, error) -> None:
-    """Show a service error beside its field, or as a message at the top when it names none."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        flash(str(error.message), "error")
-        return
-    field.errors = [*field.errors, str(error.message)]
-    form._errors = None  # WTForms caches form.errors; let it see the new message

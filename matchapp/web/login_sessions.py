@@ -5,11 +5,13 @@ user's id; services/user_sessions.py says when that key stops working, and why t
 """
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, current_app, g, session
 from flask_login import current_user, login_user, logout_user
 
-from matchapp.database import in_read_only_request
-from matchapp.extensions import db, login_manager
+from matchapp import transaction
+from matchapp.extensions import login_manager
 from matchapp.localtime import utcnow
 from matchapp.models import User
 from matchapp.services import user_sessions
@@ -25,19 +27,6 @@ def init_login_sessions(app: Flask) -> None:
         # Flask-Login keeps the loaded user in `g`, which lives as long as the app context; where one app context
         # serves several requests (the tests' does), a session ended meanwhile must still be noticed.
         g.pop("_login_user", None)
-        g.pop("session_in_use", None)
-
-    @app.after_request
-    def _note_the_use_of_a_page_view(response):
-        # A GET's transaction only reads and is never committed; on SQLite it is deferred, and writing in it after
-        # another request's commit fails at once ("database is locked"). So the page view's transaction ends first,
-        # and the write gets a short transaction of its own, which waits for the write lock like any other.
-        session_id = g.pop("session_in_use", None)
-        if session_id is not None:
-            db.session.rollback()
-            user_sessions.touch(session_id, now=utcnow())
-            db.session.commit()
-        return response
 
 
 def load_user(key: str) -> User | None:
@@ -48,10 +37,8 @@ def load_user(key: str) -> User | None:
         return None
     row, user = found
     if user_sessions.needs_touch(row, now=now):
-        if in_read_only_request():
-            g.session_in_use = row.id  # written when the page is made, see _note_the_use_of_a_page_view
-        else:
-            user_sessions.touch(row.id, now=now)  # saved when the view commits; else at the next request
+        # Saved with the request's changes (not if it fails: then at the next request); a GET's after its page.
+        transaction.write_bookkeeping(partial(user_sessions.touch, row.id, now=now))
     user.session_key = key
     return user
 
@@ -64,7 +51,6 @@ def start_signed_in_session(user: User, *, action: str = "signed_in") -> None:
     # The user's language, also in the cookie: an error page shown while the database is down still speaks it.
     session["language"] = user.language
     user.session_key = user_sessions.start_session(user, action=action, now=utcnow())
-    db.session.commit()
     login_user(user)
 
 
@@ -72,12 +58,10 @@ def sign_out() -> None:
     """End this browser's session; a copy of its cookie no longer signs anyone in."""
     if current_user.is_authenticated:
         user_sessions.end_session(current_user.session_key, current_user, now=utcnow())
-        db.session.commit()
     logout_user()
 
 
 def sign_out_everywhere() -> None:
     """End every session of the signed-in user, in every browser, this one too."""
     user_sessions.sign_out_everywhere(current_user, now=utcnow())
-    db.session.commit()
     logout_user()

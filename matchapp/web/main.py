@@ -10,8 +10,9 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 from wtforms import HiddenField, SelectField
 
-from matchapp import LANGUAGES
-from matchapp.extensions import db, limiter
+from matchapp import transaction
+from matchapp.config import LANGUAGES
+from matchapp.extensions import limiter
 from matchapp.models import Role
 from matchapp.services import accounts
 from matchapp.web import outage
@@ -51,7 +52,6 @@ def change_language():
     session["language"] = form.language.data
     if current_user.is_authenticated:
         accounts.change_language(current_user, form.language.data)
-        db.session.commit()
     return redirect(page_to_return_to(form.next.data))
 
 
@@ -68,7 +68,7 @@ def accessibility():
 @limiter.exempt
 def healthz():
     try:
-        outage.check_database_writable()  # a database that answers but refuses writes is not healthy either
+        transaction.check_database_writable()  # a database that answers but refuses writes is not healthy either
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
@@ -94,8 +94,6 @@ def render_error(error: Exception):
     if outage.is_database_outage(error):
         code = 503
         outage.show_as_visitor()
-    elif code >= 500:
-        db.session.rollback()
     elif code == 403:
         # A refused authorisation is a security event (ASVS 16.3.2): who and which page, never whose data.
         security_log.warning("access refused: user %s, %s %s", getattr(current_user, "id", None), request.method,

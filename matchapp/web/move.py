@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from matchapp import formats
-from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus
 from matchapp.services import moves
-from matchapp.services.errors import Conflict, MatchappError, SelectionError
+from matchapp.services.errors import Conflict, SelectionError
+from matchapp.transaction import attempt
 from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import parse_id
 
@@ -43,15 +43,12 @@ def handle_move(booking: Booking, *, back_url: str, done_url: str, told: Callabl
     slot_id = parse_id(request.form.get("slot"))
     if slot_id is None:
         return move_page(booking, back_url=back_url, problems=[_("Choose a new time.")], status=422)
-    try:
+    with attempt(show=False) as tried:
         moves.move_booking(booking, slot_id, by=current_user, now=utcnow())
-    except SelectionError as error:
-        db.session.rollback()
+        flash(told(formats.slot_time(booking.slot.starts_at)), "success")
+        return redirect(done_url)
+    error = tried.error
+    if isinstance(error, SelectionError):
         return move_page(booking, back_url=back_url, chosen=slot_id, problems=error.problems, status=422)
-    except MatchappError as error:
-        db.session.rollback()
-        return move_page(booking, back_url=back_url, chosen=slot_id, problems=[str(error.message)],
-                         status=409 if isinstance(error, Conflict) else 422)
-    db.session.commit()
-    flash(told(formats.slot_time(booking.slot.starts_at)), "success")
-    return redirect(done_url)
+    return move_page(booking, back_url=back_url, chosen=slot_id, problems=[str(error.message)],
+                     status=409 if isinstance(error, Conflict) else 422)

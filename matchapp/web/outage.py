@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import delete, false
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from matchapp.extensions import db, login_manager
-from matchapp.models import OutboxMessage
+from matchapp.extensions import login_manager
 
 READ_ONLY_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE for a write in a read-only transaction
 
@@ -25,22 +23,8 @@ def show_as_visitor() -> None:
 
     Flask-Login loads the user from the database the first time a page asks for `current_user` (the page's
     language, the header); with the database down that fails again inside the error page. The session cookie is
-    left alone: the person is still signed in when the database is back.
+    left alone: the person is still signed in when the database is back. (The transaction is rolled back
+    already: matchapp.transaction.)
     """
     g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user (no public setter)
-    try:
-        db.session.rollback()
-    except DBAPIError:  # the connection is gone; the pool throws it away
-        pass
 
-
-def check_database_writable() -> None:
-    """Try a write that touches no row, and roll it back: a read-only database (a replica, a read-only file, a
-    database set to default_transaction_read_only) refuses even that. The outbox is written by every change.
-
-    :raises sqlalchemy.exc.SQLAlchemyError: the database cannot be reached or written.
-    """
-    try:
-        db.session.execute(delete(OutboxMessage).where(false()))
-    finally:
-        db.session.rollback()

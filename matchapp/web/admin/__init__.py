@@ -1,6 +1,5 @@
 """The admin area."""
-from flask import Blueprint
+from matchapp.web.admin import routes  # noqa: F401 - registers the views on bp
+from matchapp.web.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from matchapp.web.admin import routes  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -14,11 +14,11 @@ from matchapp.localtime import utcnow
 from matchapp.models import Course, CourseRun, Employer, Jobcenter, OutboxMessage, OutboxStatus, Role, User
 from matchapp.services import accounts, catalogue, erasure
 from matchapp.services import mailbox as outbox  # the view below is called mailbox
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.admin import bp
+from matchapp.web.admin.blueprint import bp
 from matchapp.web.admin.forms import ConsultantForm, CourseForm, CourseRunForm, JobcenterForm
-from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number
 
 
@@ -56,13 +56,8 @@ def _create(kind: str, action, done: str):
     all_forms = forms()
     form = all_forms[kind]
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             action(form)
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(done, "success")
             return redirect(url_for("admin.dashboard"))
     return dashboard_page(all_forms, 422)
@@ -107,7 +102,6 @@ def user_deactivate(user_id: int):
     if user.id == current_user.id:
         abort(409)  # an admin does not lock themselves out
     accounts.deactivate_user(user, by=current_user, now=utcnow())
-    db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=user.name), "success")
     return redirect(_back_to(user))
 
@@ -116,13 +110,9 @@ def user_deactivate(user_id: int):
 @role_required(Role.ADMIN)
 def user_reactivate(user_id: int):
     user = get_or_404(User, user_id)
-    try:
+    with attempt():
         accounts.reactivate_user(user, by=current_user, now=utcnow())
-    except MatchappError as error:
-        flash(str(error.message), "error")
-        return redirect(_back_to(user))
-    db.session.commit()
-    flash(_("%(name)s can sign in again.", name=user.name), "success")
+        flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(_back_to(user))
 
 
@@ -149,7 +139,6 @@ def mailbox():
     page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()), page=page_number(), per_page=20)
     dead_count = db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.DEAD))
     outbox.record_outbox_listed(current_user, now=utcnow())
-    db.session.commit()
     return render_template("admin/mailbox.html", page=page, dead_count=dead_count, smtp=mail.smtp_configured(),
                            form=ActionForm())
 
@@ -159,7 +148,6 @@ def mailbox():
 def mailbox_message(message_id: int):
     message = get_or_404(OutboxMessage, message_id)
     body = outbox.read_message(message, admin=current_user, now=utcnow())
-    db.session.commit()
     return render_template("admin/mailbox_message.html", message=message, body=body, smtp=mail.smtp_configured())
 
 
@@ -170,6 +158,5 @@ def mailbox_send_again(message_id: int):
     if message.status != OutboxStatus.DEAD:
         abort(409)
     mail.send_again(message, now=utcnow())
-    db.session.commit()
     flash(_("The message will be sent again."), "success")
     return redirect(url_for("admin.mailbox"))

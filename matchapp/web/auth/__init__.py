@@ -1,6 +1,5 @@
 """The auth area."""
-from flask import Blueprint
+from matchapp.web.auth import routes  # noqa: F401 - registers the views on bp
+from matchapp.web.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__, url_prefix="")
-
-from matchapp.web.auth import routes  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

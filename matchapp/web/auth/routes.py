@@ -6,14 +6,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchapp import LANGUAGES
-from matchapp.extensions import db
+from matchapp.config import LANGUAGES
 from matchapp.localtime import utcnow
 from matchapp.services import accounts, user_sessions
-from matchapp.services.errors import MatchappError
-from matchapp.web.auth import bp, limits
+from matchapp.transaction import attempt
+from matchapp.web.auth import limits
+from matchapp.web.auth.blueprint import bp
 from matchapp.web.auth.forms import EmailForm, EmployerRegistrationForm, LoginForm, PasswordResetForm
-from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.forms_common import ActionForm
 from matchapp.web.login_sessions import sign_out, sign_out_everywhere, start_signed_in_session
 
 
@@ -23,7 +23,6 @@ def sign_in(user, *, action: str = "signed_in") -> None:
     chosen = session.get("language")
     if chosen in LANGUAGES and chosen != user.language:
         accounts.change_language(user, chosen)
-        db.session.commit()
     start_signed_in_session(user, action=action)
 
 
@@ -32,15 +31,12 @@ def sign_in(user, *, action: str = "signed_in") -> None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except MatchappError as error:
-            user_sessions.record_failed_sign_in(accounts.find_user(form.email.data), now=utcnow())
-            db.session.commit()
-            form.password.errors = [str(error.message)]
-        else:
-            sign_in(user)
+        with attempt(show=False) as tried:
+            sign_in(accounts.authenticate(form.email.data, form.password.data))
             return redirect(url_for("main.index"))
+        # Audited, and kept: the answer is the form again, not an error.
+        user_sessions.record_failed_sign_in(accounts.find_user(form.email.data), now=utcnow())
+        form.password.errors = [str(tried.error.message)]
     return render_template("auth/login.html", form=form)
 
 
@@ -65,7 +61,6 @@ def link_request():
     form = EmailForm()
     if form.validate_on_submit():
         accounts.send_sign_in_link(form.email.data, now=utcnow())
-        db.session.commit()
         return render_template("auth/link_sent.html", email=form.email.data)
     return render_template("auth/link_request.html", form=form)
 
@@ -76,15 +71,10 @@ def link_sign_in(token: str):
     # The link only shows a button: mail scanners that open links must not use it up.
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.consume_token(token, accounts.SIGN_IN, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for("auth.link_request"))
-        db.session.commit()
-        sign_in(user, action="signed_in_with_link")
-        return redirect(url_for("main.index"))
+        with attempt():
+            sign_in(accounts.consume_token(token, accounts.SIGN_IN, now=utcnow()), action="signed_in_with_link")
+            return redirect(url_for("main.index"))
+        return redirect(url_for("auth.link_request"))
     return render_template("auth/link_sign_in.html", form=form)
 
 
@@ -94,7 +84,6 @@ def password_forgot():
     form = EmailForm()
     if form.validate_on_submit():
         accounts.send_password_link(form.email.data, now=utcnow())
-        db.session.commit()
         return render_template("auth/link_sent.html", email=form.email.data)
     return render_template("auth/password_forgot.html", form=form)
 
@@ -104,18 +93,13 @@ def password_forgot():
 def password_reset(token: str):
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as tried:  # a weak password leaves the link usable for a better one
             accounts.reset_password(token, form.password.data, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()  # the link stays usable for a better password
-            if error.field == "password":
-                show_error(form, error)
-                return render_template("auth/password_reset.html", form=form), 422
-            flash(str(error.message), "error")
-            return redirect(url_for("auth.password_forgot"))
-        db.session.commit()
-        flash(_("Your password is saved. You can sign in now."), "success")
-        return redirect(url_for("auth.login"))
+            flash(_("Your password is saved. You can sign in now."), "success")
+            return redirect(url_for("auth.login"))
+        if tried.error.field == "password":
+            return render_template("auth/password_reset.html", form=form), 422
+        return redirect(url_for("auth.password_forgot"))
     return render_template("auth/password_reset.html", form=form)
 
 
@@ -128,13 +112,8 @@ def register():
     if form.validate_on_submit():
         data = accounts.EmployerRegistration(**{name: form[name].data for name in (
             "organisation", "cvr", "address", "name", "email", "phone", "password")}, language=str(get_locale()))
-        try:
+        with attempt(form):
             accounts.register_employer(data, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             # The same page whether the address was new or known (the owner of a known one is told by e-mail).
             return render_template("auth/register_sent.html", email=data.email)
     return render_template("auth/register.html", form=form)
@@ -146,15 +125,10 @@ def register_confirm(token: str):
     # Like the sign-in link: a button, so that mail scanners opening the link do not use it up.
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.confirm_registration(token, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for("auth.login"))
-        db.session.commit()
-        sign_in(user)
-        flash(_("Your organisation is registered. The job centre will approve it soon; "
-                "until then you can prepare sessions."), "success")
-        return redirect(url_for("employer.dashboard"))
+        with attempt():
+            sign_in(accounts.confirm_registration(token, now=utcnow()))
+            flash(_("Your organisation is registered. The job centre will approve it soon; "
+                    "until then you can prepare sessions."), "success")
+            return redirect(url_for("employer.dashboard"))
+        return redirect(url_for("auth.login"))
     return render_template("auth/register_confirm.html", form=form)

@@ -1,6 +1,5 @@
 """The calendar area: personal feeds and .ics downloads."""
-from flask import Blueprint
+from matchapp.web.calendar import routes  # noqa: F401 - registers the views on bp
+from matchapp.web.calendar.blueprint import bp
 
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-
-from matchapp.web.calendar import routes  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

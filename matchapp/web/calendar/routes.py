@@ -15,9 +15,9 @@ from matchapp.extensions import db, limiter
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus, Candidate, InterviewSession, Role, Slot, User
 from matchapp.services import accounts
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web.access import get_or_404
-from matchapp.web.calendar import bp
+from matchapp.web.calendar.blueprint import bp
 from matchapp.web.inputs import page_to_return_to
 
 FEED_DAYS_CANCELLED = 30
@@ -94,7 +94,6 @@ def booking_ics(booking_id: int):
 @login_required
 def token_new():
     accounts.new_calendar_token(_me(), now=utcnow())
-    db.session.commit()
     flash(_("Your calendar address is ready. An earlier address no longer works."), "success")
     return redirect(page_to_return_to(request.form.get("next")))
 
@@ -103,12 +102,7 @@ def token_new():
 @login_required
 def token_renew():
     """Keep the same address working for another period, so that existing subscriptions go on."""
-    try:
+    with attempt():
         until = accounts.extend_calendar_token(_me(), now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         flash(_("Your calendar address now works until %(day)s.", day=formats.day(until)), "success")
     return redirect(page_to_return_to(request.form.get("next")))

@@ -1,6 +1,5 @@
 """The candidate area."""
-from flask import Blueprint
+from matchapp.web.candidate import moves, routes, waitlist  # noqa: F401 - registers the views on bp
+from matchapp.web.candidate.blueprint import bp
 
-bp = Blueprint("candidate", __name__, url_prefix="/candidate")
-
-from matchapp.web.candidate import moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from matchapp.models import Role
 from matchapp.web import move
 from matchapp.web.access import role_required
-from matchapp.web.candidate import bp
+from matchapp.web.candidate.blueprint import bp
 from matchapp.web.candidate.routes import my_booking
 
 

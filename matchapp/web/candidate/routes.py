@@ -17,11 +17,11 @@ from matchapp.services import accounts, waitlist
 from matchapp.services import outcomes as outcome_service
 from matchapp.services.availability import completed_course_ids
 from matchapp.services.booking import cancel_booking
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web import booking as pick
 from matchapp.web import booking_result
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.candidate import bp
+from matchapp.web.candidate.blueprint import bp
 from matchapp.web.forms_common import AppForm, BookingCancelForm
 
 
@@ -96,13 +96,8 @@ def cancel(booking_id: int):
     booking = my_booking(booking_id)
     form = BookingCancelForm()
     if form.validate_on_submit():
-        try:
+        with attempt():
             cancel_booking(booking, reason=form.reason.data, by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
             flash(_("The meeting is cancelled. The employer has been told."), "success")
     else:
         flash(str(form.reason.errors[0]) if form.reason.errors else _("The meeting could not be cancelled."), "error")
@@ -117,14 +112,9 @@ def feedback(booking_id: int):
     if not form.validate_on_submit():
         abort(400)  # only the page's buttons send an answer
     happened, next_step = form.happened_and_next_step()
-    try:
+    with attempt():
         outcome_service.record_candidate_feedback(booking, happened=happened, next_step=next_step, by=current_user,
                                                   now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         half_answered = happened and next_step is None
         flash(_("Thank you. Now tell us what came of it.") if half_answered else _("Thank you. Your answer is saved."),
               "success")
@@ -137,7 +127,6 @@ def profile():
     form = PitchForm(obj=me())
     if form.validate_on_submit():
         accounts.update_pitch(me(), form.pitch.data, now=utcnow())
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("candidate.profile"))
     return render_template("candidate/profile.html", form=form, candidate=me())

@@ -5,7 +5,7 @@ from flask import abort, redirect, url_for
 
 from matchapp.models import InterviewSession, Role, WaitlistEntry
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.candidate import bp
+from matchapp.web.candidate.blueprint import bp
 from matchapp.web.candidate.routes import me
 from matchapp.web.waitlist import back_to_pick, join_list, leave_list
 

@@ -1,6 +1,5 @@
 """The consultant area."""
-from flask import Blueprint
+from matchapp.web.consultant import moves, routes, waitlist  # noqa: F401 - registers the views on bp
+from matchapp.web.consultant.blueprint import bp
 
-bp = Blueprint("consultant", __name__, url_prefix="/consultant")
-
-from matchapp.web.consultant import moves, routes, waitlist  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from matchapp.models import Booking
 from matchapp.web import move
 from matchapp.web.access import candidate_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.consultant import bp
+from matchapp.web.consultant.blueprint import bp
 from matchapp.web.consultant.routes import STAFF
 
 

@@ -31,13 +31,14 @@ from matchapp.models import (
 from matchapp.services import accounts, catalogue, waitlist
 from matchapp.services import outcomes as outcome_service
 from matchapp.services.booking import cancel_booking
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web import booking as pick
 from matchapp.web import booking_result
 from matchapp.web.access import candidate_in_my_jobcenter, course_run_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.consultant import bp, queries
+from matchapp.web.consultant import queries
+from matchapp.web.consultant.blueprint import bp
 from matchapp.web.consultant.forms import CandidateForm, CompletionForm, FollowUpForm
-from matchapp.web.forms_common import ActionForm, BookingCancelForm, show_error
+from matchapp.web.forms_common import ActionForm, BookingCancelForm
 from matchapp.web.inputs import page_number, search_text
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
@@ -83,13 +84,8 @@ def candidate_new():
                                       jobcenter_id=form.jobcenter_id.data,
                                       target_group=TargetGroup(form.target_group.data),
                                       consultant_id=form.consultant_id.data)
-        try:
+        with attempt(form):
             candidate = accounts.create_candidate(data, created_by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The candidate is created and has been e-mailed how to sign in."), "success")
             return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
     return render_template("consultant/candidate_new.html", form=form), 422 if form.errors else 200
@@ -137,7 +133,6 @@ def completion_add(candidate_id: int):
     run = get_or_404(CourseRun, form.course_run_id.data)
     completed_at = datetime.combine(form.completed_on.data, time(12), tzinfo=LOCAL_TZ)
     catalogue.record_completion(candidate, run, completed_at, by=current_user, now=utcnow())
-    db.session.commit()
     flash(_("The course completion is recorded."), "success")
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
@@ -147,7 +142,6 @@ def completion_add(candidate_id: int):
 def candidate_deactivate(candidate_id: int):
     candidate = candidate_in_my_jobcenter(candidate_id)
     accounts.deactivate_user(candidate.user, by=current_user, now=utcnow())
-    db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=candidate.user.name), "success")
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
@@ -156,13 +150,9 @@ def candidate_deactivate(candidate_id: int):
 @role_required(*STAFF)
 def candidate_reactivate(candidate_id: int):
     candidate = candidate_in_my_jobcenter(candidate_id)
-    try:
+    with attempt():
         accounts.reactivate_user(candidate.user, by=current_user, now=utcnow())
-    except MatchappError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
-    db.session.commit()
-    flash(_("%(name)s can sign in again.", name=candidate.user.name), "success")
+        flash(_("%(name)s can sign in again.", name=candidate.user.name), "success")
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
 
@@ -196,13 +186,8 @@ def booking_cancel(booking_id: int):
     if not form.validate():
         flash(str(form.reason.errors[0]) if form.reason.errors else _("The meeting could not be cancelled."), "error")
         return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
-    try:
+    with attempt():
         cancel_booking(booking, reason=form.reason.data or "", by=current_user, now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         flash(_("The meeting is cancelled. The candidate and the employer have been told."), "success")
     return redirect(url_for("consultant.candidate", candidate_id=candidate.id))
 
@@ -220,7 +205,6 @@ def employers():
 def employer_approve(employer_id: int):
     employer = get_or_404(Employer, employer_id)
     accounts.approve_employer(employer, by=current_user, now=utcnow())
-    db.session.commit()
     flash(_("%(name)s is approved and can publish sessions.", name=employer.name), "success")
     return redirect(url_for("consultant.employers"))
 
@@ -246,13 +230,8 @@ def run_follow_up(run_id: int):
         return render_follow_up(run, FollowUpForm.prefilled(rows), rows)
     form = FollowUpForm()
     if form.validate():
-        try:
+        with attempt(form):
             saved = outcome_service.record_follow_ups(run, form.statuses(), by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(ngettext("The status of %(num)d candidate is saved.", "The status of %(num)d candidates is saved.",
                            saved), "success")
             return redirect(url_for("consultant.run_follow_up", run_id=run.id))

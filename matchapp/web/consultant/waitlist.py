@@ -5,7 +5,7 @@ from flask import redirect, url_for
 
 from matchapp.models import InterviewSession, WaitlistEntry
 from matchapp.web.access import candidate_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.consultant import bp
+from matchapp.web.consultant.blueprint import bp
 from matchapp.web.consultant.routes import STAFF
 from matchapp.web.waitlist import back_to_pick, join_list, leave_list
 

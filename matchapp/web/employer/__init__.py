@@ -1,6 +1,5 @@
 """The employer area."""
-from flask import Blueprint
+from matchapp.web.employer import changes, routes  # noqa: F401 - registers the views on bp
+from matchapp.web.employer.blueprint import bp
 
-bp = Blueprint("employer", __name__, url_prefix="/employer")
-
-from matchapp.web.employer import changes, routes  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -7,17 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, InterviewSession, Role
 from matchapp.services import session_changes
-from matchapp.services.errors import MatchappError
 from matchapp.services.session_changes import ReasonNeeded
+from matchapp.transaction import attempt
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.employer import bp, queries
+from matchapp.web.employer import queries
+from matchapp.web.employer.blueprint import bp
 from matchapp.web.employer.forms import InterviewerForm, MoveForm, PlaceForm, TimesForm
 from matchapp.web.employer.routes import my_session
-from matchapp.web.forms_common import show_error
 
 
 def _forms(session: InterviewSession, **sent) -> dict:
@@ -41,19 +40,14 @@ def render_change(session: InterviewSession, *, ask_reason: bool = False, status
 
 
 def _apply(session: InterviewSession, form, change, message):
-    """Validate the sent form, make the change, commit and go back to the session; else the page again (422)."""
+    """Validate the sent form, make the change and go back to the session; else the page again (422)."""
     ask_reason = False
     if form.validate_on_submit():
-        try:
+        with attempt(form) as tried:
             count = change(form)
-        except MatchappError as error:
-            db.session.rollback()
-            ask_reason = isinstance(error, ReasonNeeded)
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(message(count), "success")
             return redirect(url_for("employer.session", session_id=session.id))
+        ask_reason = isinstance(tried.error, ReasonNeeded)
     return render_change(session, ask_reason=ask_reason, status=422, **{form._prefix.rstrip("-"): form})
 
 
@@ -104,12 +98,7 @@ def booking_interviewer(booking_id: int):
     if not form.validate_on_submit():
         flash(_("Choose one of the session's interviewers."), "error")
         return redirect(url_for("employer.session", session_id=booking.session_id))
-    try:
+    with attempt():
         session_changes.change_interviewer(booking, form.lane.data, by=current_user, now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         flash(_("The meeting is moved to interviewer %(lane)d.", lane=form.lane.data), "success")
     return redirect(url_for("employer.session", session_id=booking.session_id))

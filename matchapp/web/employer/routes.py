@@ -14,12 +14,12 @@ from matchapp.models import Course, InterviewSession, Role, Slot
 from matchapp.services import outcomes as outcome_service
 from matchapp.services import sessions as session_service
 from matchapp.services import waitlist
-from matchapp.services.errors import MatchappError
-from matchapp.services.outcomes import OutcomeErrors
+from matchapp.transaction import attempt
 from matchapp.web.access import get_or_404, role_required
-from matchapp.web.employer import bp, queries
+from matchapp.web.employer import queries
+from matchapp.web.employer.blueprint import bp
 from matchapp.web.employer.forms import CancelForm, OutcomesForm, SessionForm
-from matchapp.web.forms_common import ActionForm, show_error
+from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number
 
 
@@ -53,13 +53,8 @@ def dashboard():
 def session_new():
     form = session_form()
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             session = session_service.create_session(form.to_draft(), by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             return redirect(url_for("employer.session", session_id=session.id))
     return render_template("employer/session_form.html", form=form, session=None), 422 if form.errors else 200
 
@@ -73,13 +68,8 @@ def session_edit(session_id: int):
         form.courses.data = [c.id for c in session.courses]
         form.mode.data = session.mode.value
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             session_service.update_draft(session, form.to_draft(), by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
             return redirect(url_for("employer.session", session_id=session.id))
     return render_template("employer/session_form.html", form=form, session=session), 422 if form.errors else 200
 
@@ -104,16 +94,12 @@ def session_outcomes(session_id: int):
         return render_outcomes(session, form, meetings)
     form, problem = OutcomesForm(), None
     if form.validate():
-        try:
+        with attempt(show=False) as tried:
             saved = outcome_service.record_outcomes(session, form.entries(), by=current_user, now=utcnow())
-        except OutcomeErrors as errors:
-            db.session.rollback()
-            form.show_row_errors(errors.rows)
-            problem = errors.message
-        else:
-            db.session.commit()
             flash(ngettext("%(num)d outcome is saved.", "%(num)d outcomes are saved.", saved), "success")
             return redirect(url_for("employer.session_outcomes", session_id=session.id))
+        form.show_row_errors(tried.error.rows)
+        problem = tried.error.message
     return render_outcomes(session, form, outcome_service.meetings_of(session), problem, status=422)
 
 
@@ -126,13 +112,8 @@ def render_outcomes(session: InterviewSession, form: OutcomesForm, meetings: lis
 @role_required(Role.EMPLOYER)
 def session_publish(session_id: int):
     session = my_session(session_id)
-    try:
+    with attempt():
         session_service.publish_session(session, by=current_user, now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         flash(_("The session is published. Candidates can book it now."), "success")
     return redirect(url_for("employer.session", session_id=session.id))
 
@@ -145,13 +126,8 @@ def session_cancel(session_id: int):
     if not form.validate_on_submit():
         flash(_("Write a reason for the candidates."), "error")
     else:
-        try:
+        with attempt():
             count = session_service.cancel_session(session, form.reason.data, by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
             flash(ngettext("The session is cancelled. %(num)d candidate has been told.",
                            "The session is cancelled. %(num)d candidates have been told.", count), "success")
     return redirect(url_for("employer.session", session_id=session.id))
@@ -166,12 +142,7 @@ def slot_cancel(slot_id: int):
     if not form.validate_on_submit():
         flash(_("Write a reason for the candidates."), "error")
     else:
-        try:
+        with attempt():
             session_service.cancel_slot(slot, form.reason.data, by=current_user, now=utcnow())
-        except MatchappError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
             flash(_("The time is cancelled."), "success")
     return redirect(url_for("employer.session", session_id=slot.session_id))

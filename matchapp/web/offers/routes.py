@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from wtforms.validators import NumberRange, Optional
 
-from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.services import booking, offers
 from matchapp.web.auth import limits
 from matchapp.web.forms_common import AppForm, WholeNumberField
-from matchapp.web.offers import bp
+from matchapp.web.offers.blueprint import bp
 
 
 class OfferForm(AppForm):
@@ -31,15 +30,10 @@ def offer(token: str):
         else:
             answer = offers.look_up(token, now=utcnow())
     except offers.OfferUnknown:
-        db.session.rollback()
         abort(404)
     except offers.OfferGone:
-        db.session.rollback()
         abort(410)
-    if answer.state == offers.BOOKED:
-        db.session.commit()
-        if request.method == "POST":  # post/redirect/get: a reload shows the booking again, books nothing
-            return redirect(url_for("offers.offer", token=token))
-    else:
-        db.session.rollback()  # a time taken meanwhile changes nothing
+    if answer.state == offers.BOOKED and request.method == "POST":
+        # post/redirect/get: a reload shows the booking again, books nothing
+        return redirect(url_for("offers.offer", token=token))
     return render_template("offers/offer.html", answer=answer, form=OfferForm(formdata=None))

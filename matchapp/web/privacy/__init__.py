@@ -1,7 +1,6 @@
 """Personal data: the privacy notice, a person's data export (GDPR art. 15 and 20), erasure (art. 17) and keeping
 a candidate whom retention would anonymise. docs/privacy.md is the record of processing behind it."""
-from flask import Blueprint
+from matchapp.web.privacy import erasure, export, notice, retention  # noqa: F401 - registers the views on bp
+from matchapp.web.privacy.blueprint import bp
 
-bp = Blueprint("privacy", __name__, url_prefix="/privacy")
-
-from matchapp.web.privacy import erasure, export, notice, retention  # noqa: E402,F401 - registers the views on bp
+__all__ = ["bp"]

@@ -14,10 +14,10 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Employer, Role, User
 from matchapp.services import erasure
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web.access import candidate_in_my_jobcenter, get_or_404, role_required
-from matchapp.web.forms_common import AppForm, show_error
-from matchapp.web.privacy import bp
+from matchapp.web.forms_common import AppForm
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 
@@ -41,18 +41,14 @@ def _erase_page(form: ErasureForm, template_values: dict, status: int = 200):
 
 
 def _erase(form: ErasureForm, action, values: dict, done: str, back: str):
-    """The shared flow: show the page; on a valid POST run the erasure, commit, and go back with a message."""
+    """The shared flow: show the page; on a valid POST run the erasure and go back with a message."""
     if not form.validate_on_submit():
         return _erase_page(form, values, 400 if form.is_submitted() else 200)
-    try:
+    with attempt(form):
         action(form.reason.data)
-    except MatchappError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return _erase_page(form, values, 409)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(back)
+        flash(done, "success")
+        return redirect(back)
+    return _erase_page(form, values, 409)
 
 
 @bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])

@@ -12,13 +12,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from matchapp import formats
-from matchapp.extensions import db
 from matchapp.jinja import LANGUAGE_NAMES
 from matchapp.localtime import utcnow
 from matchapp.models import Role, User
 from matchapp.services import personal_data
 from matchapp.web.access import candidate_in_my_jobcenter, role_required
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 FILENAME = "matchapp-data.json"
@@ -68,9 +67,7 @@ def shown(key: str, value) -> str:
 
 
 def _export(person: User) -> dict:
-    export = personal_data.export_for(person, by=current_user._get_current_object(), now=utcnow())
-    db.session.commit()
-    return export
+    return personal_data.export_for(person, by=current_user._get_current_object(), now=utcnow())
 
 
 def _page(person: User, json_href: str):

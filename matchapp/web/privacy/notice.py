@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app, render_template, url_for
 from werkzeug.routing import BuildError
 
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 NOTICE_DATE = date(2026, 12, 3)  # when the notice was last reviewed
 # The Danish Data Protection Agency: anyone may complain to it (art. 77). Names and addresses, not text to translate.

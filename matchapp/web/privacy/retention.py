@@ -9,11 +9,11 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Role
 from matchapp.services import retention as rules
-from matchapp.services.errors import MatchappError
+from matchapp.transaction import attempt
 from matchapp.web.access import candidate_in_my_jobcenter, role_required
 from matchapp.web.forms_common import ActionForm
 from matchapp.web.inputs import page_number
-from matchapp.web.privacy import bp
+from matchapp.web.privacy.blueprint import bp
 
 STAFF = (Role.CONSULTANT, Role.ADMIN)
 
@@ -37,12 +37,7 @@ def candidate_keep(candidate_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The candidate could not be kept. Please try again."), "error")
         return redirect(url_for("privacy.retention"))
-    try:
+    with attempt():
         rules.keep_candidate(candidate, by=current_user, now=utcnow())
-    except MatchappError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
         flash(_("%(name)s is kept: the retention period starts again today.", name=candidate.user.name), "success")
     return redirect(url_for("privacy.retention"))

@@ -1,0 +1,4 @@
+"""The auth area's blueprint, on its own so that the route modules can import it without a circle."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="")

@@ -1,0 +1,4 @@
+"""The candidate area's blueprint, on its own so that the route modules can import it without a circle."""
+from flask import Blueprint
+
+bp = Blueprint("candidate", __name__, url_prefix="/candidate")
