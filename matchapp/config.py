@@ -55,7 +55,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         **session_cookie(_env("BASE_URL", "http://127.0.0.1:5000"), _env("SECURE_COOKIES", "0") == "1"),
-        # Booking rules (DESIGN.md): all configurable, defaults from the design.
+        # Booking rules (docs/booking-rules.md): all configurable, these are the defaults.
         "BOOKING_GAP_MINUTES": _env_int("BOOKING_GAP_MINUTES", 5),
         "CANCEL_CUTOFF_HOURS": _env_int("CANCEL_CUTOFF_HOURS", 2),
         "DAILY_BOOKING_CAP": _env_int("DAILY_BOOKING_CAP", 6),

@@ -1,4 +1,4 @@
-"""Security headers on every response, set in one place (DESIGN.md "Trust").
+"""Security headers on every response, set in one place (docs/security.md, V3).
 
 A small after_request hook rather than Flask-Talisman: Talisman's last release (1.1.0) is from 2023, and by default
 it redirects to https and overwrites SESSION_COOKIE_SECURE, which config.py derives from the base URL. Neither
