@@ -8,6 +8,7 @@ candidate is told), HEADING (a row or column heading of the dashboard's figures)
 two). A wording a value does not have falls back to its default words.
 
 Every text is a lazy translation, so one registry serves pages, forms, e-mails and exports in the reader's language.
+`meeting_place` says in words where a meeting happens (the invite's LOCATION, the e-mails' "Where").
 """
 from __future__ import annotations
 
