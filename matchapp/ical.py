@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from matchapp import formats
-from matchapp.jinja import meeting_place
+from matchapp.labels import meeting_place
 from matchapp.models import Booking, BookingStatus, User
 
 PRODID = "-//Københavns Kommune//matchapp//DA"

@@ -8,17 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from matchapp import formats
-
-
-def meeting_place(session) -> str:
-    """Where a meeting happens, as one line: the video link, the phone, or the address."""
-    if session.mode == "video":
-        return _("Video meeting: %(link)s", link=session.video_url) if session.video_url \
-            else _("Video meeting: the employer sends the link.")
-    if session.mode == "phone":
-        return _("By phone: the employer calls the candidate.")
-    return _("Address: %(address)s", address=session.address)
+from matchapp import formats, labels
 
 
 def register_filters(app: Flask) -> None:
@@ -26,7 +16,9 @@ def register_filters(app: Flask) -> None:
     for name, function in (("local_time", formats.clock), ("local_datetime", formats.moment),
                            ("local_day", formats.day), ("short_day", formats.short_day)):
         app.add_template_filter(function, name)
-    app.add_template_filter(meeting_place)
+    # `{{ booking.status|label }}`, `{{ session.mode|label('candidate') }}`: an enum value's words (matchapp.labels).
+    app.add_template_filter(labels.label, "label")
+    app.add_template_filter(labels.meeting_place)
     register_context(app)
 
 
@@ -41,8 +33,6 @@ NAV_LINKS = {
               ("consultant.employers", _l("Employers")), ("consultant.runs", _l("Course runs")),
               ("dashboard.index", _l("Dashboard")), ("admin.mailbox", _l("Outbox"))],
 }
-ROLE_LABELS = {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
-               "admin": _l("administrator")}
 THEMES = {"candidate": "dkfds-borgerdk.min.css", "employer": "dkfds-virkdk.min.css"}
 # Signed-out pages that belong to one side wear that side's theme, so that its look does not change at sign-in:
 # the candidate's sign-in link, the employer's registration.
@@ -75,7 +65,7 @@ def alert_icon(kind: str) -> Markup:
 
 
 def register_context(app: Flask) -> None:
-    """Navigation, role names, the authority named in the header and the DKFDS theme (borger.dk for candidates,
+    """Navigation, the authority named in the header and the DKFDS theme (borger.dk for candidates,
     virk.dk for employers)."""
     app.jinja_env.add_extension("jinja2.ext.do")
     # A global, not a context variable: macros imported without context (_form.html's) use it too.
@@ -86,7 +76,6 @@ def register_context(app: Flask) -> None:
         role = current_user.role.value if getattr(current_user, "is_authenticated", False) else None
         return {
             "nav_links": lambda: NAV_LINKS.get(role, []),
-            "role_label": lambda r: ROLE_LABELS[str(r)],
             "theme_css": lambda: THEMES.get(role or page_side(), "dkfds.min.css"),
             "authority_name": authority_name,
             "get_locale": get_locale,

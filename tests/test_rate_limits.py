@@ -33,7 +33,7 @@ from matchapp.web.auth import limits
 ROOT = Path(__file__).resolve().parent.parent
 # A database of its own on the Redis that CI runs; each run counts under its own key prefix besides.
 REDIS_URL = os.environ.get("MATCHAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-TIMEOUT = 30
+TIMEOUT = 60  # seconds at most for any one request: a loaded machine answers slowly
 PROXY = "10.0.0.2"  # the reverse proxy's own address, as the app's socket sees it
 
 
@@ -219,11 +219,14 @@ def redis_url(tmp_path_factory):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/7"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # redis-server starts in well under a second, slower on a loaded machine
+        while True:
             try:
                 redis.Redis.from_url(url).ping()
                 break
             except redis.ConnectionError:
+                assert process.poll() is None, f"redis-server exited with {process.returncode}"
+                assert time.monotonic() < deadline, f"redis-server did not answer at {url} within 60 s"
                 time.sleep(0.1)
         yield url
     finally:

@@ -55,6 +55,20 @@ def test_extraction_finds_the_marked_strings():
     assert "Hello %(name)s" in ids  # mail templates (.txt)
 
 
+def test_extraction_reads_every_template_and_module():
+    """Babel passes over folders whose names start with "_" or "."; a template there would stay in English."""
+    with open(TRANSLATIONS / "babel.cfg", encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    read = set()
+    for _found in extract_from_dir(ROOT, method_map, options_map, keywords=KEYWORDS,
+                                   callback=lambda filename, method, options: read.add(filename)):
+        pass
+    files = {str(path.relative_to(ROOT)) for folder, pattern in (("templates", "*.html"), ("templates", "*.txt"),
+                                                                  ("matchapp", "*.py"))
+             for path in (ROOT / folder).rglob(pattern)}
+    assert files <= read, f"not read by pybabel extract: {sorted(files - read)}"
+
+
 def test_every_marked_string_has_a_danish_translation(danish):
     problems = []
     for message in extract_messages():

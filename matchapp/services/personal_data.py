@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import Enum
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from sqlalchemy import MetaData, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from matchapp.extensions import db
+from matchapp.labels import label
 from matchapp.models import (
     AuditEvent,
     Booking,
@@ -62,30 +64,6 @@ NOTHING_ABOUT_A_PERSON = {
     "figures_refresh": "when the dashboard figures were last rebuilt: one time",
 }
 
-LABELS = {
-    "role": {"candidate": _l("candidate"), "employer": _l("employer"), "consultant": _l("consultant"),
-             "admin": _l("administrator")},
-    "target_group": {"jobparat": _l("job-ready"), "aktivitetsparat": _l("activity-ready")},
-    "booking_status": {"confirmed": _l("booked"), "cancelled": _l("cancelled")},
-    "session_status": {"draft": _l("draft"), "published": _l("published"), "cancelled": _l("cancelled")},
-    "attendance": {"attended": _l("took place"), "candidate_no_show": _l("the candidate did not come"),
-                   "employer_no_show": _l("the employer could not attend"),
-                   "cancelled_late": _l("the candidate cancelled late")},
-    "result": {"no_match": _l("no match"), "nothing": _l("no match"), "next_interview": _l("next interview"),
-               "job_offer": _l("job offer"), "hired": _l("hired")},
-    "employment_type": {"full_time": _l("Full-time"), "part_time": _l("Part-time"),
-                        "small_job": _l("Small job (småjob)"), "internship": _l("Internship (virksomhedspraktik)"),
-                        "wage_subsidy": _l("Wage subsidy (løntilskud)"), "flexjob": _l("Flexjob")},
-    "employment_status": {"full_time": _l("Full-time work"), "part_time": _l("Part-time work"),
-                          "small_job": _l("Small job (småjob)"), "education": _l("Education"),
-                          "unemployed": _l("Still unemployed"), "unknown": _l("Unknown")},
-    "outbox_status": {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
-                      "dead": _l("could not be sent")},
-    "mode": {"video": _l("Video"), "phone": _l("Phone"), "onsite": _l("On site")},
-    "wait_status": {"waiting": _l("waiting"), "booked": _l("got a time"), "left": _l("left the list")},
-}
-
-
 @dataclass(frozen=True)
 class Source:
     """One table of the export: whose rows, found how, and which of their fields the readable page shows."""
@@ -119,8 +97,8 @@ def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _label(kind: str, value) -> str | None:
-    return str(LABELS[kind][str(value)]) if value is not None else None
+def _label(value: Enum | None) -> str | None:
+    return str(label(value)) if value is not None else None
 
 
 def _acting_person(person: User, actor: User | None) -> str | None:
@@ -147,7 +125,7 @@ def _bookings(person: User) -> list[Booking]:
           "last_active_at", "calendar_feed", "calendar_feed_expires_at", "erased_at"))
 def _user_rows(person: User) -> list[dict]:
     return [{"id": person.id, "name": person.name, "email": person.email, "phone": person.phone,
-             "role": person.role.value, "role_text": _label("role", person.role.value), "language": person.language,
+             "role": person.role.value, "role_text": _label(person.role), "language": person.language,
              "jobcenter": person.jobcenter.name if person.jobcenter else None,
              "organisation": person.employer.name if person.employer else None, "active": person.active,
              "created_at": _iso(person.created_at), "last_active_at": _iso(person.last_active_at),
@@ -163,7 +141,7 @@ def _candidate_rows(person: User) -> list[dict]:
     return [{"id": candidate.id, "jobcenter": candidate.jobcenter.name,
              "consultant": candidate.consultant.name if candidate.consultant else None,
              "target_group": candidate.target_group.value,
-             "target_group_text": _label("target_group", candidate.target_group.value), "pitch": candidate.pitch}]
+             "target_group_text": _label(candidate.target_group), "pitch": candidate.pitch}]
 
 
 @_source("employer", _l("Your organisation"), EMPLOYER, ("name", "cvr", "address", "created_at", "approved_at"))
@@ -194,9 +172,9 @@ def _session_rows(person: User) -> list[dict]:
     sessions = db.session.scalars(
         select(InterviewSession).where(InterviewSession.created_by_id == person.id).order_by(InterviewSession.id))
     return [{"id": s.id, "title": s.title, "description": s.description, "starts_at": _iso(s.starts_at),
-             "ends_at": _iso(s.ends_at), "mode": s.mode.value, "mode_text": _label("mode", s.mode.value),
+             "ends_at": _iso(s.ends_at), "mode": s.mode.value, "mode_text": _label(s.mode),
              "place": s.video_url or s.address, "status": s.status.value,
-             "status_text": _label("session_status", s.status.value), "created_at": _iso(s.created_at),
+             "status_text": _label(s.status), "created_at": _iso(s.created_at),
              "published_at": _iso(s.published_at), "cancelled_at": _iso(s.cancelled_at),
              "cancel_reason": s.cancel_reason} for s in sessions]
 
@@ -210,7 +188,7 @@ def _booking_rows(person: User) -> list[dict]:
         cancelled_by = db.session.get(User, b.cancelled_by_id) if b.cancelled_by_id else None
         rows.append({"id": b.id, "job": b.session.title, "employer": b.session.employer.name,
                      "starts_at": _iso(b.slot.starts_at), "ends_at": _iso(b.slot.ends_at), "status": b.status.value,
-                     "status_text": _label("booking_status", b.status.value),
+                     "status_text": _label(b.status),
                      "booked_by": _acting_person(person, b.booked_by), "created_at": _iso(b.created_at),
                      "cancelled_at": _iso(b.cancelled_at), "cancelled_by": _acting_person(person, cancelled_by),
                      "cancel_reason": b.cancel_reason})
@@ -224,10 +202,10 @@ def _outcome_rows(person: User) -> list[dict]:
     ids = [b.id for b in _bookings(person)]
     outcomes = db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(ids)).order_by(Outcome.id))
     return [{"id": o.id, "booking_id": o.booking_id, "attendance": o.attendance.value,
-             "attendance_text": _label("attendance", o.attendance.value),
-             "result": o.result.value if o.result else None, "result_text": _label("result", o.result),
+             "attendance_text": _label(o.attendance),
+             "result": o.result.value if o.result else None, "result_text": _label(o.result),
              "employment_type": o.employment_type.value if o.employment_type else None,
-             "employment_type_text": _label("employment_type", o.employment_type),
+             "employment_type_text": _label(o.employment_type),
              "work_starts_on": _iso(o.start_date), "hours_per_week": o.hours_per_week, "note": o.note,
              "recorded_at": _iso(o.recorded_at), "updated_at": _iso(o.updated_at)} for o in outcomes]
 
@@ -239,7 +217,7 @@ def _feedback_rows(person: User) -> list[dict]:
     answers = db.session.scalars(
         select(CandidateFeedback).where(CandidateFeedback.booking_id.in_(ids)).order_by(CandidateFeedback.id))
     return [{"id": f.id, "booking_id": f.booking_id, "happened": f.happened,
-             "next_step": f.next_step.value if f.next_step else None, "next_step_text": _label("result", f.next_step),
+             "next_step": f.next_step.value if f.next_step else None, "next_step_text": _label(f.next_step),
              "recorded_at": _iso(f.recorded_at)} for f in answers]
 
 
@@ -256,7 +234,7 @@ def _follow_up_rows(person: User) -> list[dict]:
         recorder = db.session.get(User, f.recorded_by_id) if f.recorded_by_id else None
         rows.append({"id": f.id, "course_run_id": f.course_run_id, "course": run.course.name,
                      "run_ends_on": _iso(run.ends_on), "status": f.status.value,
-                     "status_text": _label("employment_status", f.status.value), "source": f.source,
+                     "status_text": _label(f.status), "source": f.source,
                      "recorded_by": _acting_person(person, recorder), "recorded_at": _iso(f.recorded_at)})
     return rows
 
@@ -270,7 +248,7 @@ def _waitlist_rows(person: User) -> list[dict]:
                                  .order_by(WaitlistEntry.id))
     return [{"id": w.id, "job": w.session.title, "employer": w.session.employer.name,
              "session_starts_at": _iso(w.session.starts_at), "status": w.status.value,
-             "status_text": _label("wait_status", w.status.value), "added_by": _acting_person(person, w.added_by),
+             "status_text": _label(w.status), "added_by": _acting_person(person, w.added_by),
              "created_at": _iso(w.created_at), "ended_at": _iso(w.ended_at)} for w in entries]
 
 
@@ -298,7 +276,7 @@ def _outbox_rows(person: User) -> list[dict]:
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.recipient_id == person.id).order_by(OutboxMessage.id))
     return [{"id": m.id, "to": m.recipient, "subject": m.subject, "status": m.status.value,
-             "status_text": _label("outbox_status", m.status.value), "created_at": _iso(m.created_at),
+             "status_text": _label(m.status), "created_at": _iso(m.created_at),
              "sent_at": _iso(m.sent_at), "purged_at": _iso(m.purged_at),
              "text": mask_secret_links(m.body_text) if with_text and m.purged_at is None else None}
             for m in messages]
@@ -333,7 +311,7 @@ def _audit_rows(person: User) -> list[dict]:
     for e in events:
         actor = db.session.get(User, e.actor_id) if e.actor_id else None
         # Who acted, as a role only: the log names no one (a colleague, a consultant) but the person.
-        by = _("you") if e.actor_id == person.id else _label("role", actor.role.value) if actor else _("the system")
+        by = _("you") if e.actor_id == person.id else _label(actor.role) if actor else _("the system")
         rows.append({"id": e.id, "action": e.action, "created_at": _iso(e.created_at), "object_type": e.object_type,
                      "object_id": e.object_id, "by": by, "reason": e.reason})
     return rows

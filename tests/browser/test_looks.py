@@ -8,7 +8,10 @@ from browser.live import CANDIDATE, CONSULTANT, EMPLOYER, Site, new_context, scr
 
 
 def menu_lines(page: Page) -> list[list[dict]]:
-    """The main menu's items (links and sign-out buttons) with their boxes, in lines as the browser wrapped them."""
+    """The main menu's items (links and sign-out buttons) with their boxes, in lines as the browser wrapped them,
+    once the page's stylesheets and fonts are in (on a busy machine they can come after the menu shows)."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     items = page.locator("nav.app-nav li").evaluate_all("""items => items.map(li => {
         const box = li.querySelector('a, button').getBoundingClientRect();
         return {text: li.textContent.trim(), top: box.top, left: box.left, right: box.right}; })""")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from matchapp.extensions import db
+from matchapp.labels import HEADING, labels
 from matchapp.models import Course, Employer, EmploymentType, SessionFigure
 from matchapp.models.figures import HIRE_TYPES
 from matchapp.models.session import session_course
@@ -18,11 +19,7 @@ from matchapp.services.funnel.filters import (
 )
 from matchapp.services.funnel.tables import GROUPS, Column, Table, added, split
 
-EMPLOYMENT_LABELS = {
-    EmploymentType.FULL_TIME: _l("Hired full-time"), EmploymentType.PART_TIME: _l("Hired part-time"),
-    EmploymentType.SMALL_JOB: _l("Hired in a small job"), EmploymentType.INTERNSHIP: _l("Internship"),
-    EmploymentType.WAGE_SUBSIDY: _l("Wage subsidy"), EmploymentType.FLEXJOB: _l("Flexjob"),
-}
+EMPLOYMENT_LABELS = labels(EmploymentType, HEADING)
 EMPLOYERS_PER_PAGE = 25  # the dashboard shows the employers' tables a page at a time; downloads hold them all
 # The counts per employer and course: bookings and hires, all and by type.
 EMPLOYER_COURSE_SUMS = {name: EMPLOYER_SUMS[name] for name in ("booked", "hired", *HIRE_TYPES)}

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from matchapp.labels import HEADING, labels
 from matchapp.models import TargetGroup
 from matchapp.services.funnel.shares import Share
 
 GROUPS = (TargetGroup.JOB_READY, TargetGroup.ACTIVITY_READY)
-GROUP_LABELS = {None: _l("All"), TargetGroup.JOB_READY: _l("Job-ready"),
-                TargetGroup.ACTIVITY_READY: _l("Activity-ready")}
+GROUP_LABELS = {None: _l("All"), **labels(TargetGroup, HEADING)}
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def split(counts: dict[tuple, dict], keys: list[tuple], names: Callable[[tuple |
     if not keys:
         return []
     zero = dict.fromkeys(zeros, 0)
-    labels = {group: str(label) for group, label in GROUP_LABELS.items()}  # translated once, not once per row
+    group_names = {group: str(label) for group, label in GROUP_LABELS.items()}  # translated once, not once per row
     rows = []
     summed = {g: added(counts.get((*key, g), {}) for key in keys) for g in GROUPS}
     for key in [*keys, None]:
@@ -105,5 +105,5 @@ def split(counts: dict[tuple, dict], keys: list[tuple], names: Callable[[tuple |
                   {**zero, **counts.get((*key, g), {})} for g in GROUPS}
         extra = every_row(key) if every_row else {}
         for group, c in ((None, added(groups.values())), *groups.items()):
-            rows.append(Row([*names(key), labels[group]], group, {**c, **extra}, key is None))
+            rows.append(Row([*names(key), group_names[group]], group, {**c, **extra}, key is None))
     return rows

@@ -11,6 +11,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 from matchapp.extensions import db
+from matchapp.labels import OPTION, labels
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, BookingStatus, InterviewSession, NextStep, Role, Slot
 from matchapp.services import accounts, waitlist
@@ -34,6 +35,7 @@ class FeedbackForm(AppForm):
     """One click of the two-click question: "yes" or "no" (did it happen), or a next step."""
 
     answer = StringField(validators=[AnyOf(["yes", "no", *NextStep])])
+    next_steps = labels(NextStep, OPTION)  # the answers after "yes", each a button in the candidate's words
 
     def happened_and_next_step(self) -> tuple[bool, NextStep | None]:
         if self.answer.data == "no":

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, Form, FormField, SelectChoice, SelectField
+from wtforms import FieldList, Form, FormField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from matchapp.labels import choices
 from matchapp.models import EmploymentStatus, TargetGroup
 from matchapp.web.forms_common import AppForm, DayField, WholeNumberField, as_id, email_field, phone_field, text_field
 from matchapp.web.inputs import MAX_ID
@@ -16,9 +17,7 @@ class CandidateForm(AppForm):
     email = email_field()
     phone = phone_field()
     jobcenter_id = SelectField(_l("Job centre"), coerce=as_id)
-    target_group = SelectField(_l("Target group"), choices=[
-        SelectChoice(TargetGroup.JOB_READY.value, _l("Job-ready (jobparat)")),
-        SelectChoice(TargetGroup.ACTIVITY_READY.value, _l("Activity-ready (aktivitetsparat)"))])
+    target_group = SelectField(_l("Target group"), choices=choices(TargetGroup))
     consultant_id = SelectField(_l("Responsible consultant"), coerce=as_id)
 
 
@@ -27,21 +26,10 @@ class CompletionForm(AppForm):
     completed_on = DayField(_l("Completed on"), validators=[InputRequired(_l("Enter the date of completion."))])
 
 
-EMPLOYMENT_STATUS_CHOICES = [
-    SelectChoice("", _l("Not recorded")),
-    SelectChoice(EmploymentStatus.FULL_TIME.value, _l("Full-time work")),
-    SelectChoice(EmploymentStatus.PART_TIME.value, _l("Part-time work")),
-    SelectChoice(EmploymentStatus.SMALL_JOB.value, _l("Small job (småjob)")),
-    SelectChoice(EmploymentStatus.EDUCATION.value, _l("Education")),
-    SelectChoice(EmploymentStatus.UNEMPLOYED.value, _l("Still unemployed")),
-    SelectChoice(EmploymentStatus.UNKNOWN.value, _l("Unknown")),
-]
-
-
 class FollowUpRowForm(Form):
     candidate_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
-    status = SelectField(_l("Employment status"), choices=EMPLOYMENT_STATUS_CHOICES, validators=[Optional()],
-                         invalid_choice_message=_l("Choose one of the options."))
+    status = SelectField(_l("Employment status"), choices=choices(EmploymentStatus, blank=_l("Not recorded")),
+                         validators=[Optional()], invalid_choice_message=_l("Choose one of the options."))
 
 
 class FollowUpForm(AppForm):

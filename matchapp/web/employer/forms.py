@@ -7,7 +7,6 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from matchapp.labels import choices
 from matchapp.models import Attendance, Booking, EmploymentType, MeetingMode, Outcome, Result
 from matchapp.services.outcomes import OutcomeEntry
 from matchapp.services.sessions import SessionDraft
@@ -38,9 +38,8 @@ class SessionForm(AppForm):
     interviewers = WholeNumberField(_l("Interviewers at the same time"), default=1, validators=[
         InputRequired(_l("Enter a number.")), NumberRange(1, 10, _l("Choose between 1 and 10."))])
     # Radios, not a list: the page shows a type's own fields (link, address) for the checked one (CSS :has()).
-    mode = RadioField(_l("Meeting type"), validators=[InputRequired()], default=MeetingMode.VIDEO.value, choices=[
-        SelectChoice(MeetingMode.VIDEO.value, _l("Video")), SelectChoice(MeetingMode.PHONE.value, _l("Phone")),
-        SelectChoice(MeetingMode.ONSITE.value, _l("At our address"))])
+    mode = RadioField(_l("Meeting type"), validators=[InputRequired()], default=MeetingMode.VIDEO.value,
+                      choices=choices(MeetingMode))
     video_url = StringField(_l("Video link"), validators=[
         Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
@@ -69,38 +68,15 @@ class CancelForm(AppForm):
     reason = text_field(_l("Reason (the candidates see it)"), _l("Write a reason for the candidates."), max_length=300)
 
 
-ATTENDANCE_CHOICES = [
-    SelectChoice(Attendance.ATTENDED.value, _l("The meeting took place")),
-    SelectChoice(Attendance.CANDIDATE_NO_SHOW.value, _l("The candidate did not come")),
-    SelectChoice(Attendance.EMPLOYER_NO_SHOW.value, _l("We could not attend")),
-    SelectChoice(Attendance.CANCELLED_LATE.value, _l("The candidate cancelled late")),
-]
-RESULT_CHOICES = [
-    SelectChoice(Result.NO_MATCH.value, _l("No match")),
-    SelectChoice(Result.NEXT_INTERVIEW.value, _l("Next interview")),
-    SelectChoice(Result.JOB_OFFER.value, _l("Job offer")),
-    SelectChoice(Result.HIRED.value, _l("Hired")),
-]
-EMPLOYMENT_TYPE_CHOICES = [
-    SelectChoice("", _l("Choose")),
-    SelectChoice(EmploymentType.FULL_TIME.value, _l("Full-time")),
-    SelectChoice(EmploymentType.PART_TIME.value, _l("Part-time")),
-    SelectChoice(EmploymentType.SMALL_JOB.value, _l("Small job (småjob)")),
-    SelectChoice(EmploymentType.INTERNSHIP.value, _l("Internship (virksomhedspraktik)")),
-    SelectChoice(EmploymentType.WAGE_SUBSIDY.value, _l("Wage subsidy (løntilskud)")),
-    SelectChoice(EmploymentType.FLEXJOB.value, _l("Flexjob")),
-]
-
-
 class OutcomeRowForm(Form):
     """One meeting on the outcome page; every answer may be left empty (the service decides what is missing)."""
 
     booking_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
-    attendance = RadioField(_l("Did the meeting take place?"), choices=ATTENDANCE_CHOICES, validators=[Optional()],
+    attendance = RadioField(_l("Did the meeting take place?"), choices=choices(Attendance), validators=[Optional()],
                             invalid_choice_message=_l("Choose one of the options."))
-    result = RadioField(_l("What came of it?"), choices=RESULT_CHOICES, validators=[Optional()],
+    result = RadioField(_l("What came of it?"), choices=choices(Result), validators=[Optional()],
                         invalid_choice_message=_l("Choose one of the options."))
-    employment_type = SelectField(_l("Type of employment"), choices=EMPLOYMENT_TYPE_CHOICES,
+    employment_type = SelectField(_l("Type of employment"), choices=choices(EmploymentType, blank=_l("Choose")),
                                   validators=[Optional()], invalid_choice_message=_l("Choose one of the options."))
     start_date = DayField(_l("First day of work"), validators=[Optional()])
     hours_per_week = WholeNumberField(_l("Hours a week"), validators=[
