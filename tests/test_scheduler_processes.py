@@ -57,6 +57,12 @@ class Inbox(SmtpServer):
         return [m for m in self.received() if (m.recipient, m.subject) == (recipient, subject)]
 
 
+def _sigint_as_in_a_terminal() -> None:
+    """In the child before it starts: Ctrl+C stops it even where the tests run with SIGINT ignored (a background
+    job of a shell without job control, nohup), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Scheduler:
     """One `flask --app wsgi scheduler` process; what it prints goes to a file."""
 
@@ -65,7 +71,7 @@ class Scheduler:
         self._log = log_path.open("wb")
         self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT,
                                         env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=_sigint_as_in_a_terminal)
 
     def running(self) -> bool:
         return self.process.poll() is None
