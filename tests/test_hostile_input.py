@@ -132,14 +132,22 @@ class Snapshot:
 
 
 def fingerprint() -> str:
-    """A digest of every row of every table but the logs: equal digests, no row changed."""
+    """A digest of every row of every table but the logs: equal digests, no row changed.
+
+    On PostgreSQL the server digests each table's rows (as text, in order) in one statement: one round trip per
+    look instead of one per table, in a test that looks twice per request."""
     digest = hashlib.sha256()
     db.session.rollback()
-    for table in db.metadata.sorted_tables:
-        if table.name in LOGS:
-            continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-        digest.update(repr((table.name, rows)).encode())
+    tables = [table for table in db.metadata.sorted_tables if table.name not in LOGS]
+    if db.engine.dialect.name == "postgresql":
+        quote = db.engine.dialect.identifier_preparer.quote
+        digest.update(repr(db.session.execute(text("SELECT " + ", ".join(
+            f"(SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {quote(table.name)} t)"
+            for table in tables))).one()).encode())
+    else:
+        for table in tables:
+            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digest.update(repr((table.name, rows)).encode())
     db.session.rollback()
     return digest.hexdigest()
 
