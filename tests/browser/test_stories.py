@@ -257,11 +257,13 @@ def test_a_candidate_books_three_meetings_with_twelve_key_presses_at_most(browse
     press("Tab")
     expect(page.locator("a.skipnav")).to_have_text("Gå til de ledige tider")
     press("Enter")  # to the times
-    # The first employer's first time; the next employer's second; the third employer's last (arrows wrap round).
-    for move in ("Space", "ArrowDown", "ArrowUp"):
-        press("Tab")
-        press(move)
+    expect(page).to_have_url(re.compile(r"#times$"))  # the jump is done before the next key, as a person sees it
     cards = page.locator("section.session-card")
+    # The first employer's first time; the next employer's second; the third employer's last (arrows wrap round).
+    for card, move in enumerate(("Space", "ArrowDown", "ArrowUp")):
+        press("Tab")
+        expect(cards.nth(card).locator("input[type=radio]:focus")).to_have_count(1)
+        press(move)
     times = {cards.nth(i).locator("h3").inner_text(): checked_time(page, cards.nth(i).locator("h3").inner_text())
              for i in range(3)}
     assert len(set(times.values())) == 3, times
