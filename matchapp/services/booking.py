@@ -1,6 +1,10 @@
 """Booking and cancelling (rules 0, 1, 5, 6 and 8 of docs/booking-rules.md): book several times with one confirm,
 each atomically; book a time offered from the waiting list; cancel; put a booking on another interviewer's slot.
-What can be booked is decided in services/availability.py, who is told in services/notifications.py."""
+What can be booked is decided in services/availability.py, who is told in services/notifications.py.
+
+Every write here starts by holding its sessions and its candidate in the one locking order of rule 9
+(services/locks.py): a booking made while an employer changes the session happens wholly before or wholly after
+the change."""
 from __future__ import annotations
 
 import uuid
@@ -24,7 +28,7 @@ from matchapp.models import (
     User,
     WaitStatus,
 )
-from matchapp.services import audit, availability, notifications, offers, waitlist
+from matchapp.services import audit, availability, locks, notifications, offers, waitlist
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 
 
@@ -46,8 +50,8 @@ def book_slots(candidate: Candidate, slot_ids: list[int], *, by: User, now: date
 
     :raises SelectionError: the selection breaks a rule as a whole; nothing is booked.
     """
-    # Serialise one candidate's bookings (PostgreSQL; SQLite transactions are serial already).
-    db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    locks.hold(sessions=db.session.scalars(select(Slot.session_id).where(Slot.id.in_(slot_ids))),
+               candidates=[candidate.id])
     slots = availability.load_slots(slot_ids)
     if len(slots) != len(set(slot_ids)):
         raise SelectionError([str(_l("One of the chosen times does not exist."))])
@@ -95,6 +99,8 @@ def claim_offer(raw: str, slot_id: int | None, *, now: datetime) -> offers.Offer
     :raises OfferUnknown: no offer has this link.
     :raises OfferGone: the offer has been used or has expired.
     """
+    seen = offers.find_offer(raw, now=now)
+    locks.hold(sessions=[seen.slot.session_id], candidates=[seen.entry.candidate_id])
     offer = offers.find_offer(raw, now=now, lock=True)
     if offer.booking is not None:  # answered twice (a double click): the first answer stands
         return offers.OfferAnswer(offer, offers.BOOKED, booking=offer.booking)
@@ -129,6 +135,7 @@ def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now
     :raises Conflict: the booking is cancelled already.
     :raises MatchappError: a candidate cancels after the cutoff (rule 5).
     """
+    locks.hold(sessions=[booking.session_id], candidates=[booking.candidate_id])
     if booking.status == BookingStatus.CANCELLED:
         raise Conflict(_l("The meeting is cancelled already."))
     cutoff = timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])

@@ -30,7 +30,7 @@ from matchapp.models import (
     User,
     UserToken,
 )
-from matchapp.services import audit, user_sessions, waitlist
+from matchapp.services import audit, locks, user_sessions, waitlist
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.sessions import cancel_session
@@ -107,6 +107,7 @@ def erase_candidate(candidate: Candidate, *, reason: str, by: User | None, now: 
     :raises Conflict: the candidate has been erased already.
     """
     _check_reason(reason)
+    locks.hold_for_candidates([candidate.id], now=now)  # rule 9
     user = candidate.user
     identifiers = _anonymise_user(user, now=now)
     candidate.pitch = ""
@@ -148,6 +149,9 @@ def erase_employer(employer: Employer, *, reason: str, by: User, now: datetime) 
     _check_reason(reason)
     if is_erased(employer):
         raise Conflict(_l("This organisation has been erased already."))
+    locks.hold_for_change(db.session.scalars(select(InterviewSession.id).where(  # rule 9
+        InterviewSession.employer_id == employer.id, InterviewSession.status == SessionStatus.PUBLISHED,
+        InterviewSession.ends_at > now)))
     members = db.session.scalars(select(User).where(User.employer_id == employer.id,
                                                     User.erased_at.is_(None))).all()
     identifiers = [value for member in members for value in _anonymise_user(member, now=now)]

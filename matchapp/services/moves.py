@@ -6,13 +6,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from matchapp import formats
 from matchapp.extensions import db
 from matchapp.localtime import local_day
-from matchapp.models import Booking, BookingStatus, Candidate, Role, SessionStatus, Slot, SlotStatus, User
-from matchapp.services import audit, availability, notifications, offers
+from matchapp.models import Booking, BookingStatus, Role, SessionStatus, Slot, SlotStatus, User
+from matchapp.services import audit, availability, locks, notifications, offers
 from matchapp.services.booking import move_to_free_lane
 from matchapp.services.errors import Conflict, MatchappError, SelectionError
 
@@ -43,8 +42,7 @@ def move_booking(booking: Booking, slot_id: int, *, by: User, now: datetime) -> 
         not one of the session's or is the current one; nothing changes.
     :raises SelectionError: the new time breaks a booking rule; nothing changes.
     """
-    db.session.execute(select(Candidate.id).where(Candidate.id == booking.candidate_id).with_for_update())
-    db.session.refresh(booking)  # a move that waited for the lock sees the booking as the other one left it
+    locks.hold(sessions=[booking.session_id], candidates=[booking.candidate_id])  # rule 9
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict(_l("The meeting is cancelled already."))
     old_slot = booking.slot

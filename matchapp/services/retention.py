@@ -36,7 +36,7 @@ from matchapp.models import (
     UserSession,
     UserToken,
 )
-from matchapp.services import audit
+from matchapp.services import audit, locks
 from matchapp.services.accounts import ACTIVATE
 from matchapp.services.erasure import erase_candidate
 from matchapp.services.errors import Conflict
@@ -210,13 +210,12 @@ def anonymise_inactive_candidates(*, now: datetime) -> int:
                _last_active() <= months_after(now, -_config("RETENTION_CANDIDATE_MONTHS")))
         .options(selectinload(Candidate.user)).order_by(Candidate.id)).all()
     warnings = warnings_sent([candidate.id for candidate in candidates])
-    erased = 0
-    for candidate in candidates:
-        last_active = last_activity(candidate.user)
-        if local_day(now) >= anonymisation_day(last_active, warnings[candidate.id]):
-            erase_candidate(candidate, reason="inactive", by=None, now=now)
-            erased += 1
-    return erased
+    due = [candidate for candidate in candidates
+           if local_day(now) >= anonymisation_day(last_activity(candidate.user), warnings[candidate.id])]
+    locks.hold_for_candidates([candidate.id for candidate in due], now=now)  # rule 9: all of them first
+    for candidate in due:
+        erase_candidate(candidate, reason="inactive", by=None, now=now)
+    return len(due)
 
 
 def keep_candidate(candidate: Candidate, *, by: User, now: datetime) -> None:

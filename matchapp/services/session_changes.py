@@ -27,7 +27,7 @@ from matchapp.models import (
     User,
     WaitlistOffer,
 )
-from matchapp.services import audit, availability, notifications, offers, waitlist
+from matchapp.services import audit, availability, locks, notifications, offers, waitlist
 from matchapp.services import booking as rules
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.session_changes_plan import SlotNow, TimesPlan, plan_times
@@ -43,8 +43,11 @@ class ReasonNeeded(MatchappError):
         self.count = count
 
 
-def ensure_changeable(session: InterviewSession, *, now: datetime) -> None:
-    """:raises Conflict: the session is not published, or has started already."""
+def hold_changeable(session: InterviewSession, *, now: datetime) -> None:
+    """Hold the session for a change (rule 9: no booking is written meanwhile, and the ones made before are seen).
+
+    :raises Conflict: the session is not published, or has started already."""
+    locks.hold_for_change([session.id])
     if session.status != SessionStatus.PUBLISHED:
         raise Conflict(_l("Only a published session can be changed here."))
     if session.starts_at <= now:
@@ -83,7 +86,7 @@ def change_times(session: InterviewSession, start_time: time, end_time: time, in
     :raises MatchappError: the new times give no slot, or start in the past.
     :raises ReasonNeeded: booked meetings would be cancelled and no reason was given; nothing changed.
     """
-    ensure_changeable(session, now=now)
+    hold_changeable(session, now=now)
     if (start_time, end_time, interviewers) == (session.start_time, session.end_time, session.interviewers):
         return 0
     planned = _plan(session, start_time=start_time, end_time=end_time, interviewers=interviewers)
@@ -181,7 +184,7 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     :raises Conflict: the session is not published or has started.
     :raises MatchappError: the new time passes midnight, starts in the past, or falls in a change of the clocks.
     """
-    ensure_changeable(session, now=now)
+    hold_changeable(session, now=now)
     if (local_date, start_time) == (session.local_date, session.start_time):
         return 0
     length = datetime.combine(session.local_date, session.end_time) - datetime.combine(
@@ -249,7 +252,7 @@ def change_place(session: InterviewSession, *, video_url: str | None, address: s
     :raises Conflict: the session is not published or has started, or is held by phone.
     :raises MatchappError: an on-site meeting without an address.
     """
-    ensure_changeable(session, now=now)
+    hold_changeable(session, now=now)
     if session.mode == MeetingMode.VIDEO:
         new, field = (video_url or "").strip() or None, "video_url"
     elif session.mode == MeetingMode.ONSITE:
@@ -283,6 +286,7 @@ def change_interviewer(booking: Booking, lane: int, *, by: User, now: datetime) 
 
     :raises Conflict: the meeting is cancelled or has started, or that interviewer is not free at that time.
     """
+    locks.hold_for_change([booking.session_id])  # rule 9
     session = booking.session
     if booking.status != BookingStatus.CONFIRMED or session.status != SessionStatus.PUBLISHED:
         raise Conflict(_l("The meeting is cancelled."))

@@ -20,7 +20,7 @@ from matchapp.models import (
     SlotStatus,
     User,
 )
-from matchapp.services import audit, waitlist
+from matchapp.services import audit, locks, waitlist
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError, NotAllowed
 
@@ -172,6 +172,7 @@ def cancel_slot(slot: Slot, reason: str, *, by: User, now: datetime) -> None:
 
     :raises Conflict: the slot is cancelled already.
     """
+    locks.hold_for_change([slot.session_id])  # rule 9
     if slot.status == SlotStatus.CANCELLED:
         raise Conflict(_l("The slot is cancelled already."))
     slot.status = SlotStatus.CANCELLED
@@ -185,6 +186,7 @@ def cancel_session(session: InterviewSession, reason: str, *, by: User, now: dat
 
     :raises Conflict: the session is cancelled already.
     """
+    locks.hold_for_change([session.id])  # rule 9: a booking made meanwhile is cancelled below, or sees it cancelled
     if session.status == SessionStatus.CANCELLED:
         raise Conflict(_l("The session is cancelled already."))
     session.status = SessionStatus.CANCELLED
