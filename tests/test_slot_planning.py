@@ -1,4 +1,5 @@
-"""Slot planning: sessions are split on the Danish wall clock and stored in UTC, DST days included."""
+"""Slot planning: a session written on the Danish wall clock is split in real time and stored in UTC, on the nights
+the clocks change too."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -86,20 +87,39 @@ def test_a_night_session_on_the_spring_forward_day_skips_the_missing_hour():
 
     starts = local_starts(slots)
     assert not [start for start in starts if start.startswith("02:")]
-    # 01:50-02:00 would end at a time that does not exist either.
-    assert starts == ["01:30", "01:40", "03:00", "03:10", "03:20"]
+    # 01:50 winter time to 03:00 summer time is ten real minutes: a slot like any other.
+    assert starts == ["01:30", "01:40", "01:50", "03:00", "03:10", "03:20"]
     assert slots[0].starts_at == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
-    assert slots[2].starts_at == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert (slots[2].starts_at, slots[2].ends_at) == (datetime(2026, 3, 29, 0, 50, tzinfo=UTC),
+                                                      datetime(2026, 3, 29, 1, 0, tzinfo=UTC))
     assert all(slot.ends_at - slot.starts_at == timedelta(minutes=10) for slot in slots)
 
 
-def test_every_slot_lasts_its_length_on_the_fall_back_day():
+def test_the_issues_spring_night_keeps_the_twenty_minutes_from_0140_to_0300():
+    slots = plan_slots(draft(date(2027, 3, 28), "01:00", "04:00", slot_minutes=20))
+
+    assert local_starts(slots) == ["01:00", "01:20", "01:40", "03:00", "03:20", "03:40"]
+    [last_winter] = [slot for slot in slots if f"{to_local(slot.starts_at):%H:%M}" == "01:40"]
+    assert f"{to_local(last_winter.ends_at):%H:%M %Z}" == "03:00 CEST"
+    assert all(slot.ends_at - slot.starts_at == timedelta(minutes=20) for slot in slots)
+
+
+def test_a_session_written_to_start_in_the_missing_hour_starts_when_the_clock_has_jumped():
+    # 02:30 does not exist that night; read as calendars read it (RFC 5545): 02:30 winter time, so 03:30 summer time.
+    slots = plan_slots(draft(SPRING_FORWARD, "02:30", "04:00"))
+
+    assert local_starts(slots) == ["03:30", "03:40", "03:50"]
+
+
+def test_every_slot_lasts_its_length_on_the_fall_back_day_and_both_two_oclocks_are_slots():
     slots = plan_slots(draft(FALL_BACK, "01:30", "03:30"))
 
-    # 02:50 summer time to 03:00 winter time would be a "ten-minute" meeting of 70 minutes: left out.
     assert all(slot.ends_at - slot.starts_at == timedelta(minutes=10) for slot in slots)
-    assert local_starts(slots) == ["01:30", "01:40", "01:50", "02:00", "02:10", "02:20", "02:30", "02:40",
-                                   "03:00", "03:10", "03:20"]
+    assert [f"{to_local(slot.starts_at):%H:%M %Z}" for slot in slots] == [
+        "01:30 CEST", "01:40 CEST", "01:50 CEST",
+        "02:00 CEST", "02:10 CEST", "02:20 CEST", "02:30 CEST", "02:40 CEST", "02:50 CEST",
+        "02:00 CET", "02:10 CET", "02:20 CET", "02:30 CET", "02:40 CET", "02:50 CET",
+        "03:00 CET", "03:10 CET", "03:20 CET"]
 
 
 @pytest.mark.parametrize("session", [
@@ -110,14 +130,20 @@ def test_every_slot_lasts_its_length_on_the_fall_back_day():
     draft(SPRING_FORWARD, "00:55", "06:00", slot_minutes=60, break_minutes=10),
     draft(FALL_BACK, "00:30", "04:00", slot_minutes=25, break_minutes=5, interviewers=2),
     draft(FALL_BACK, "00:55", "06:00", slot_minutes=60, break_minutes=10),
+    draft(SPRING_FORWARD, "00:00", "06:00", slot_minutes=25, interviewers=2),
+    draft(FALL_BACK, "00:00", "06:00", slot_minutes=45),
 ], ids=["plain", "three-lanes", "long-day", "spring-forward", "spring-forward-hours", "fall-back",
-        "fall-back-hours"])
-def test_slots_never_overlap_within_a_lane(session):
+        "fall-back-hours", "spring-forward-odd-length", "fall-back-odd-length"])
+def test_slots_follow_each_other_in_real_time_and_last_their_length(session):
     slots = plan_slots(session)
 
+    length = timedelta(minutes=session.slot_minutes)
+    step = timedelta(minutes=session.slot_minutes + session.break_minutes)
     assert slots
     for lane in range(1, session.interviewers + 1):
         ordered = sorted((s for s in slots if s.lane == lane), key=lambda s: s.starts_at)
         assert ordered
+        assert all(slot.ends_at - slot.starts_at == length for slot in ordered)
+        # No time is lost on the nights the clocks change: each slot starts a slot and a break after the one before.
         for earlier, later in zip(ordered, ordered[1:], strict=False):
-            assert earlier.ends_at <= later.starts_at
+            assert later.starts_at - earlier.starts_at == step

@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 
 from matchapp import ical, mail
 from matchapp.extensions import db
-from matchapp.localtime import local_to_utc, to_local
+from matchapp.localtime import local_to_utc
 from matchapp.models import (
     Booking,
     BookingStatus,
@@ -178,11 +178,14 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     """Move the whole session to another day and/or start time, keeping its length; returns how many booked
     candidates were told.
 
-    Every slot shifts by the same wall-clock amount; every booking keeps its UID, its SEQUENCE grows by one, and
-    the candidate and the employer contact get an updated invite with a "session changed" e-mail.
+    The end moves with the start on the wall clock; every slot shifts by the same real amount, so each meeting keeps
+    its length, and the session at its new time must have the slots sessions.plan_slots gives it there. Every
+    booking keeps its UID, its SEQUENCE grows by one, and the candidate and the employer contact get an updated
+    invite with a "session changed" e-mail.
 
     :raises Conflict: the session is not published or has started.
-    :raises MatchappError: the new time passes midnight, starts in the past, or falls in a change of the clocks.
+    :raises MatchappError: the new time passes midnight, starts in the past, or the clocks change during it so that
+        the session would have other slots there (more or fewer).
     """
     hold_changeable(session, now=now)
     if (local_date, start_time) == (session.local_date, session.start_time):
@@ -192,7 +195,7 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     new_start = datetime.combine(local_date, start_time)
     if (new_start + length).date() != local_date:
         raise MatchappError(_l("The session must end on the same day."), field="start_time")
-    moves = _shifted(session, new_start)
+    moves = _shifted(session, local_date, start_time, (new_start + length).time())
     first = min(starts_at for starts_at, _ in moves.values())
     if first <= now:
         raise MatchappError(_l("The session must start in the future."), field="local_date")
@@ -210,23 +213,21 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     return len(booked)
 
 
-def _shifted(session: InterviewSession, new_start: datetime) -> dict[Slot, tuple[datetime, datetime]]:
-    """Each slot's new start and end (UTC) when the session's local start moves to new_start: every slot shifts by
-    the same wall-clock amount and keeps its length.
+def _shifted(session: InterviewSession, local_date: date, start_time: time,
+             end_time: time) -> dict[Slot, tuple[datetime, datetime]]:
+    """Each slot's new start and end (UTC) when the session moves to these wall-clock times: all by the same real
+    amount, so that each keeps its length and the session its order.
 
-    :raises MatchappError: the clocks change during the new time.
+    :raises MatchappError: the clocks change during the old or the new time, so that the session planned there
+        (sessions.plan_slots) would not have the same slots shifted.
     """
-    old_start = datetime.combine(session.local_date, session.start_time)
-    moves = {}
-    for slot in session.slots:
-        wall = new_start + (to_local(slot.starts_at).replace(tzinfo=None) - old_start)
-        minutes = slot.ends_at - slot.starts_at
-        starts_at, ends_at = local_to_utc(wall.date(), wall.time()), local_to_utc(
-            (wall + minutes).date(), (wall + minutes).time())
-        if starts_at is None or ends_at is None or ends_at - starts_at != minutes:
-            raise MatchappError(_l("The clocks change during that time. Choose another time."), field="start_time")
-        moves[slot] = (starts_at, ends_at)
-    return moves
+    planned_now = _plan(session)
+    planned_then = _plan(session, local_date=local_date, start_time=start_time, end_time=end_time)
+    shift = local_to_utc(local_date, start_time) - local_to_utc(session.local_date, session.start_time)
+    if [(p.lane, p.starts_at + shift, p.ends_at + shift) for p in planned_now] != [
+            (p.lane, p.starts_at, p.ends_at) for p in planned_then]:
+        raise MatchappError(_l("The clocks change during that time. Choose another time."), field="start_time")
+    return {slot: (slot.starts_at + shift, slot.ends_at + shift) for slot in session.slots}
 
 
 def _put_in_place(moves: dict[Slot, tuple[datetime, datetime]]) -> None:

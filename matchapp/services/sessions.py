@@ -1,4 +1,4 @@
-"""Interview sessions: planning slots on the local wall clock, publishing, cancelling."""
+"""Interview sessions: planning their slots, publishing, cancelling."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -50,25 +50,22 @@ class PlannedSlot:
 
 
 def plan_slots(draft: SessionDraft) -> list[PlannedSlot]:
-    """The slots of a session: each lane split on the local wall clock.
+    """The slots of a session: each lane split in real time from the session's start to its end, its wall-clock
+    times read as calendars read them (localtime.local_to_utc).
 
-    Slots at times that do not exist, or across a change of the clocks (where they would not last their length),
-    are skipped.
+    So every slot lasts its length and starts at a time the clock shows, on the nights the clocks change too: on the
+    spring night 01:40-03:00 is a twenty-minute slot, and on the autumn night both 02:00s are slots. Changing and
+    moving a published session plan their times with this function too (session_changes).
     """
     step = timedelta(minutes=draft.slot_minutes + draft.break_minutes)
     length = timedelta(minutes=draft.slot_minutes)
-    day_start = datetime.combine(draft.local_date, draft.start_time)
-    day_end = datetime.combine(draft.local_date, draft.end_time)
+    starts_at = local_to_utc(draft.local_date, draft.start_time)
+    ends_at = local_to_utc(draft.local_date, draft.end_time)
     planned = []
-    for lane in range(1, draft.interviewers + 1):
-        wall = day_start
-        while wall + length <= day_end:
-            starts_at = local_to_utc(wall.date(), wall.time())
-            ends_at = local_to_utc((wall + length).date(), (wall + length).time())
-            if starts_at is not None and ends_at is not None and ends_at - starts_at == length:
-                planned.append(PlannedSlot(lane, starts_at, ends_at))
-            wall += step
-    return sorted(planned, key=lambda slot: (slot.starts_at, slot.lane))
+    while starts_at + length <= ends_at:
+        planned += [PlannedSlot(lane, starts_at, starts_at + length) for lane in range(1, draft.interviewers + 1)]
+        starts_at += step
+    return planned
 
 
 def _check_draft(draft: SessionDraft, *, now: datetime) -> list[PlannedSlot]:
