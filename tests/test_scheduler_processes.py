@@ -1,5 +1,6 @@
 """Real scheduler processes (`flask --app wsgi scheduler`) against the test database and a real SMTP server:
-every reminder arrives exactly once with two schedulers running, across a restart, and after failing jobs."""
+every reminder arrives exactly once with two schedulers running, across a restart, after failing jobs, and once
+more at the new time of a meeting that moved."""
 from __future__ import annotations
 
 import math
@@ -20,11 +21,12 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, text
 from test_mail_delivery import SmtpServer, free_port
 
-from matchapp import mail
+from matchapp import formats, mail
 from matchapp.extensions import db
 from matchapp.localtime import local_day, local_to_utc, to_local, utcnow
-from matchapp.models import OutboxMessage, OutboxStatus, SentNotice
+from matchapp.models import InterviewSession, OutboxMessage, OutboxStatus, SentNotice
 from matchapp.services.booking import book_slots
+from matchapp.services.session_changes import move_session
 
 ROOT = Path(__file__).resolve().parent.parent
 # Deadlines, not durations: the tests go on as soon as what they wait for happens, and these are generous so
@@ -226,8 +228,9 @@ def assert_each_message_arrived_once(inbox: Inbox) -> int:
     assert {row.message_id: row.status for row in rows if row.status != OutboxStatus.SENT} == {}
     assert Counter(m.message_id for m in inbox.received()) == Counter({row.message_id: 1 for row in rows})
     duplicates = db.session.execute(
-        select(SentNotice.kind, SentNotice.object_id, SentNotice.recipient_id, func.count())
-        .group_by(SentNotice.kind, SentNotice.object_id, SentNotice.recipient_id).having(func.count() > 1)).all()
+        select(SentNotice.kind, SentNotice.object_id, SentNotice.recipient_id, SentNotice.meeting_at, func.count())
+        .group_by(SentNotice.kind, SentNotice.object_id, SentNotice.recipient_id, SentNotice.meeting_at)
+        .having(func.count() > 1)).all()
     assert duplicates == []
     return len(rows)
 
@@ -321,6 +324,47 @@ def test_a_scheduler_stopped_and_started_again_loses_nothing_and_repeats_nothing
     assert_each_message_arrived_once(inbox)
     no_failures(first)
     no_failures(second)
+
+
+def meeting_time(message: Received) -> str:
+    """The hours and minutes of the meeting a candidate's reminder is about, from its line "Tid: …"."""
+    line = next(line for line in message.text.splitlines() if line.startswith("Tid: "))
+    return re.search(r"kl\. (\d\d:\d\d)–", line).group(1)
+
+
+def test_a_session_moved_after_its_reminder_is_reminded_of_once_more_at_its_new_time_by_two_schedulers(
+        make, timeline, inbox, start_scheduler):
+    world = World(make, timeline)
+    session = world.session(-90)  # its reminder was due a minute and a half ago
+    session_id, old_start = session.id, session.starts_at
+    amina = world.book(session, name="Amina Hassan")
+    employer = person(session.created_by)
+    to_candidate, to_employer = reminder_subjects()
+
+    schedulers = [start_scheduler(), start_scheduler()]
+    wait_until(all_arrived(inbox, [amina], [employer]), schedulers, "the reminders for the first time")
+    # The employer moves the session so that its reminder falls due again two seconds from now.
+    now = utcnow()
+    reminded_at = math.ceil((now - timeline.start).total_seconds()) + 2
+    new_start = to_local(timeline.meeting_reminded_at(reminded_at))
+    session = db.session.get(InterviewSession, session_id)
+    move_session(session, new_start.date(), new_start.time(), by=session.created_by, now=now)
+    release_database()
+    wait_until(lambda: len(inbox.by_subject(amina.email, to_candidate)) == 2
+               and len(inbox.by_subject(employer.email, to_employer)) == 2, schedulers,
+               "the reminders for the new time")
+    wait_for_more_runs(schedulers, REMINDER_JOBS)  # in which a duplicate would show
+    assert [scheduler.stop() for scheduler in schedulers] == [0, 0]
+
+    before, after = inbox.by_subject(amina.email, to_candidate)
+    assert [meeting_time(before), meeting_time(after)] == [formats.clock(old_start), formats.clock(new_start)]
+    assert formats.clock(old_start) != formats.clock(new_start)
+    assert f"{formats.clock(new_start)}  Amina Hassan" in inbox.by_subject(employer.email, to_employer)[1].text
+    assert_each_message_arrived_once(inbox)  # the "session changed" e-mails too
+    assert db.session.scalar(select(func.count()).select_from(SentNotice)
+                             .where(SentNotice.kind.contains("reminder"))) == 4
+    for scheduler in schedulers:
+        no_failures(scheduler)
 
 
 def rename_table(name: str, new_name: str) -> None:

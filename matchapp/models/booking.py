@@ -22,6 +22,10 @@ _CONFIRMED = text("status = 'confirmed'")
 _CANCELLED = text("status = 'cancelled'")
 
 
+def _booked_at(context) -> datetime:
+    return context.get_current_parameters()["created_at"]
+
+
 class Booking(db.Model):
     __tablename__ = "booking"
     __table_args__ = (
@@ -44,6 +48,9 @@ class Booking(db.Model):
     uid: Mapped[str] = mapped_column(String(100), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the meeting got its current time: when booked, then at each move to another time (a reminder whose
+    # time had passed by then is not sent). A row written without it got its time when it was booked.
+    timed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_booked_at)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str | None] = mapped_column(Text)

@@ -79,7 +79,7 @@ def _insert_booking(candidate: Candidate, slot: Slot, *, by: User, now: datetime
     for lane_slot in availability.free_slots_at(slot):
         booking = Booking(slot=lane_slot, session_id=lane_slot.session_id, candidate=candidate, booked_by_id=by.id,
                           status=BookingStatus.CONFIRMED, uid=f"{uuid.uuid4()}@matchapp", sequence=0,
-                          created_at=now)
+                          created_at=now, timed_at=now)
         try:
             with db.session.begin_nested():
                 db.session.add(booking)

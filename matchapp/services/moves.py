@@ -64,6 +64,7 @@ def move_booking(booking: Booking, slot_id: int, *, by: User, now: datetime) -> 
         raise Conflict(_l("Someone else has just taken %(slot)s. Choose another time.",
                           slot=availability.slot_label(target)))
     booking.sequence += 1
+    booking.timed_at = now  # its reminders follow it to the new time (services/reminders.py)
     booking.candidate.user.last_active_at = now
     db.session.flush()
     audit.record(by, "booking_moved", booking, now=now)

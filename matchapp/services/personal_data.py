@@ -190,6 +190,7 @@ def _booking_rows(person: User) -> list[dict]:
                      "starts_at": _iso(b.slot.starts_at), "ends_at": _iso(b.slot.ends_at), "status": b.status.value,
                      "status_text": _label(b.status),
                      "booked_by": _acting_person(person, b.booked_by), "created_at": _iso(b.created_at),
+                     "timed_at": _iso(b.timed_at),
                      "cancelled_at": _iso(b.cancelled_at), "cancelled_by": _acting_person(person, cancelled_by),
                      "cancel_reason": b.cancel_reason})
     return rows
@@ -333,7 +334,8 @@ def _token_rows(person: User) -> list[dict]:
 @_source("sent_notice", _l("Reminders and notices sent to you"), EVERYONE, ("kind", "object_id", "sent_at"))
 def _notice_rows(person: User) -> list[dict]:
     notices = db.session.scalars(select(SentNotice).where(SentNotice.recipient_id == person.id).order_by(SentNotice.id))
-    return [{"id": n.id, "kind": n.kind, "object_id": n.object_id, "sent_at": _iso(n.sent_at)} for n in notices]
+    return [{"id": n.id, "kind": n.kind, "object_id": n.object_id, "meeting_at": _iso(n.meeting_at),
+             "sent_at": _iso(n.sent_at)} for n in notices]
 
 
 def sources_for(person: User) -> list[Source]:

@@ -209,6 +209,7 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     db.session.flush()
     audit.record(by, "session_moved", session, now=now)
     for booking in booked.values():
+        booking.timed_at = now  # its reminders follow it to the new time (services/reminders.py)
         _tell_changed(booking, old_times=old_times[booking.id], now=now)
     return len(booked)
 
