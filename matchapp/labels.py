@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from matchapp.models import (
     Attendance,
     BookingStatus,
+    Clash,
     EmploymentStatus,
     EmploymentType,
     MeetingMode,
@@ -46,6 +47,12 @@ DEFAULT: dict[type[Enum], dict[Enum, LazyString]] = {
            Role.ADMIN: _l("administrator")},
     TargetGroup: {TargetGroup.JOB_READY: _l("job-ready"), TargetGroup.ACTIVITY_READY: _l("activity-ready")},
     BookingStatus: {BookingStatus.CONFIRMED: _l("booked"), BookingStatus.CANCELLED: _l("cancelled")},
+    # What a booked candidate has that the employer's change of the session would clash with: said to the employer,
+    # after the candidate's name, without the other meeting's details (rule 10).
+    Clash: {Clash.NOT_ELIGIBLE: _l("has not completed a course the session is for"),
+            Clash.SAME_TIME: _l("has another job conversation at that time"),
+            Clash.TOO_CLOSE: _l("has another job conversation too close to that time"),
+            Clash.DAILY_CAP: _l("has the most job conversations allowed on that day")},
     SessionStatus: {SessionStatus.DRAFT: _l("draft"), SessionStatus.PUBLISHED: _l("published"),
                     SessionStatus.CANCELLED: _l("cancelled")},
     MeetingMode: {MeetingMode.VIDEO: _l("Video"), MeetingMode.PHONE: _l("Phone"), MeetingMode.ONSITE: _l("On site")},

@@ -101,10 +101,10 @@ def test_moving_a_session_onto_the_spring_night_keeps_each_meeting_as_long_as_be
     meeting = make.booking(amina, slot_at(session, "01:40 CET"), now=now)
     before = len(invites_to(amina.user))
 
-    told = session_changes.move_session(session, SPRING_NIGHT, time(1), by=employer, now=now)
+    moved = session_changes.move_session(session, SPRING_NIGHT, time(1), by=employer, now=now)
     db.session.commit()
 
-    assert told == 1
+    assert moved == session_changes.SessionMoved(told=1)
     assert starts(session) == ["01:00 CET", "01:20 CET", "01:40 CET"]
     assert (local(meeting.slot.starts_at), local(meeting.slot.ends_at)) == ("01:40 CET", "03:00 CEST")
     [changed] = invites_to(amina.user, before)

@@ -26,7 +26,7 @@ from matchapp.models import (
 from matchapp.services import offers, session_changes
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError
-from matchapp.services.session_changes import ReasonNeeded
+from matchapp.services.session_changes import ReasonNeeded, SessionMoved
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_moving_the_session_gives_every_booked_candidate_an_updated_invite_and_a
     told = session_changes.move_session(session, new_day, time(13, 15), by=employer, now=now)
     db.session.commit()
 
-    assert told == 2
+    assert told == SessionMoved(told=2)
     assert (session.local_date, session.start_time, session.end_time) == (new_day, time(13, 15), time(14, 15))
     assert (to_local(session.starts_at).date(), f"{to_local(session.starts_at):%H:%M}") == (new_day, "13:15")
     assert [f"{to_local(s.starts_at):%H:%M}" for s in session.slots] == [
@@ -293,7 +293,7 @@ def test_moving_to_the_same_day_and_time_sends_nothing(make, course, employer, n
     make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
     mails = len(outbox())
 
-    assert session_changes.move_session(session, session.local_date, time(10), by=employer, now=now) == 0
+    assert session_changes.move_session(session, session.local_date, time(10), by=employer, now=now).told == 0
     assert len(outbox()) == mails
 
 

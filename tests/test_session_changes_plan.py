@@ -1,16 +1,25 @@
-"""Planning a change of a published session's times and interviewers, before anything is written: which times are
-added and removed, which booked meetings move to another interviewer at the same time and which are cancelled.
+"""Planning a change of a published session, before anything is written: which times are added and removed, which
+booked meetings move to another interviewer at the same time and which are cancelled; and which meetings a move of
+the session would put in a clash with their candidates' other meetings, and where each goes instead (rule 10).
 Plain values only: no app, no database."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from matchapp.localtime import local_to_utc, to_local
-from matchapp.models import MeetingMode
+from matchapp.models import Clash, MeetingMode
 from matchapp.services.errors import MatchappError
-from matchapp.services.session_changes_plan import Rehoming, SlotNow, plan_times
+from matchapp.services.session_changes_plan import (
+    Clashing,
+    FreeSlot,
+    Meeting,
+    Rehoming,
+    SlotNow,
+    plan_clashes,
+    plan_times,
+)
 from matchapp.services.sessions import PlannedSlot, SessionDraft, plan_slots
 
 DAY = date(2027, 5, 12)
@@ -124,3 +133,79 @@ def test_times_that_would_start_in_the_past_are_refused():
         plan_times(slots_now("10:00", "11:00"), new_times("09:00", "11:00"), now=at("09:00"))
 
     assert refused.value.field == "start_time"
+
+
+# --- Rule 10: the clashes a move of the session would make ----------------------------------------------------------
+
+GAP, CAP = timedelta(minutes=5), 6
+AMINA, JONAS = 1, 2
+
+
+def meeting(booking_id: int, candidate_id: int, clock: str, minutes: int = 10, day: date = DAY) -> Meeting:
+    """A meeting of ten minutes (booking id = slot id) at this local time on the day."""
+    starts_at = local_to_utc(day, time.fromisoformat(clock))
+    return Meeting(booking_id, candidate_id, booking_id, starts_at, starts_at + timedelta(minutes=minutes))
+
+
+def free(*clocks: str) -> list[FreeSlot]:
+    """The moved session's free ten-minute slots at these local times (ids from 100)."""
+    return [FreeSlot(100 + n, at(clock), at(clock) + timedelta(minutes=10)) for n, clock in enumerate(clocks)]
+
+
+def clashes(moved, others, free_slots, *, eligible=frozenset({AMINA, JONAS}), list_open=True):
+    return plan_clashes(moved, others, free_slots, eligible=set(eligible), gap=GAP, cap=CAP, list_open=list_open)
+
+
+def test_a_moved_meeting_at_the_time_of_another_moves_to_the_nearest_free_time_that_keeps_the_gap():
+    elsewhere = meeting(9, AMINA, "10:00")
+
+    plan = clashes([meeting(1, AMINA, "10:00")], [elsewhere], free("09:50", "10:10", "10:20", "11:00"))
+
+    # 09:50 ends when the other begins and 10:10 begins when it ends: both closer than the 5 minutes' gap.
+    assert plan == (Clashing(1, Clash.SAME_TIME, other_id=9, to=free("09:50", "10:10", "10:20", "11:00")[2],
+                             waits=False),)
+
+
+def test_a_moved_meeting_closer_than_the_gap_to_another_is_a_clash_too():
+    plan = clashes([meeting(1, AMINA, "10:10")], [meeting(9, AMINA, "10:00", minutes=7)], free())
+
+    assert [(c.why, c.other_id, c.to, c.waits) for c in plan] == [(Clash.TOO_CLOSE, 9, None, True)]
+
+
+def test_meetings_that_keep_the_gap_are_no_clash():
+    plan = clashes([meeting(1, AMINA, "10:15"), meeting(2, JONAS, "10:00")], [meeting(9, AMINA, "10:00")], free())
+
+    assert plan == ()
+
+
+def test_a_seventh_meeting_on_a_day_is_cancelled_when_the_session_has_no_other_day_and_the_candidate_waits_first():
+    six = [meeting(20 + hour, AMINA, f"{hour:02d}:00") for hour in range(8, 14)]
+
+    plan = clashes([meeting(1, AMINA, "15:00")], six, free("15:10", "15:20"))
+
+    assert plan == (Clashing(1, Clash.DAILY_CAP, other_id=None, to=None, waits=True),)
+
+
+def test_meetings_on_another_day_do_not_count_towards_the_daily_cap():
+    six = [meeting(20 + hour, AMINA, f"{hour:02d}:00", day=DAY - timedelta(days=1)) for hour in range(8, 14)]
+
+    assert clashes([meeting(1, AMINA, "15:00")], six, free()) == ()
+
+
+def test_a_candidate_no_longer_eligible_gets_no_other_time_and_does_not_wait():
+    plan = clashes([meeting(1, AMINA, "10:00")], [], free("10:10"), eligible={JONAS})
+
+    assert plan == (Clashing(1, Clash.NOT_ELIGIBLE, other_id=None, to=None, waits=False),)
+
+
+def test_a_free_time_goes_to_one_meeting_only_in_the_sessions_order():
+    plan = clashes([meeting(2, JONAS, "10:20"), meeting(1, AMINA, "10:00")],
+                   [meeting(8, AMINA, "10:00"), meeting(9, JONAS, "10:20")], free("10:40"))
+
+    assert [(c.booking_id, c.to.id if c.to else None) for c in plan] == [(1, 100), (2, None)]
+
+
+def test_a_cancelled_candidate_does_not_wait_when_the_list_has_closed():
+    plan = clashes([meeting(1, AMINA, "10:00")], [meeting(9, AMINA, "10:00")], free(), list_open=False)
+
+    assert [(c.to, c.waits) for c in plan] == [(None, False)]

@@ -1,6 +1,6 @@
 """The domain model, one module per aggregate."""
 from matchapp.models.audit import AuditEvent
-from matchapp.models.booking import Booking, BookingStatus
+from matchapp.models.booking import Booking, BookingStatus, Clash
 from matchapp.models.course import Course, CourseRun, Enrollment
 from matchapp.models.figures import (
     BookingFigure,
@@ -30,7 +30,7 @@ __all__ = [
     "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
     "Result",
     "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
-    "AuditEvent", "Booking", "BookingStatus", "Candidate", "Course", "CourseRun", "Employer", "Enrollment",
+    "AuditEvent", "Booking", "BookingStatus", "Candidate", "Clash", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserSession", "UserToken",
     "WaitlistEntry", "WaitlistOffer", "WaitStatus",

@@ -18,6 +18,16 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class Clash(enum.StrEnum):
+    """Why a meeting cannot be at a time for its candidate (rules 2, 4 and 5 of docs/booking-rules.md), as a change
+    of the session by the employer would put it (rule 10). Not stored: the e-mails and the change page say it."""
+
+    NOT_ELIGIBLE = "not_eligible"  # the candidate has not completed a course the session is for (rule 4)
+    SAME_TIME = "same_time"  # another of the candidate's meetings at the same time (rule 2)
+    TOO_CLOSE = "too_close"  # another of their meetings closer than the gap (rule 2)
+    DAILY_CAP = "daily_cap"  # the most meetings a day the candidate may have already (rule 5)
+
+
 _CONFIRMED = text("status = 'confirmed'")
 _CANCELLED = text("status = 'cancelled'")
 

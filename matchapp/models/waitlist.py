@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchapp.database import UTCDateTime
@@ -38,6 +38,9 @@ class WaitlistEntry(db.Model):
     status: Mapped[WaitStatus] = mapped_column(_enum(WaitStatus, "wait_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Ahead of everyone else on the list: the employer's move of the session cancelled the candidate's meeting there
+    # (rule 10). Offers take these first, then everyone in the order they joined.
+    first_in_line: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     session: Mapped[InterviewSession] = relationship()
     candidate: Mapped[Candidate] = relationship()

@@ -128,9 +128,10 @@ def claim_offer(raw: str, slot_id: int | None, *, now: datetime) -> offers.Offer
     return offers.OfferAnswer(offer, offers.BOOKED, booking=result.booked[0])
 
 
-def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now: datetime) -> None:
+def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now: datetime,
+                   clash: notifications.ClashNote | None = None) -> None:
     """Cancel a booking and free its slot at once (rule 8); everyone involved is told (by None: the app itself,
-    when a retention job erases a candidate).
+    when a retention job erases a candidate), with the clash that cancelled it when an employer's change did (rule 10).
 
     :raises Conflict: the booking is cancelled already.
     :raises MatchappError: a candidate cancels after the cutoff (rule 5).
@@ -148,7 +149,7 @@ def cancel_booking(booking: Booking, *, reason: str | None, by: User | None, now
     booking.sequence += 1
     db.session.flush()
     audit.record(by, "booking_cancelled", booking, now=now)
-    notifications.tell_cancelled(booking, reason=reason, now=now)
+    notifications.tell_cancelled(booking, reason=reason, now=now, clash=clash)
     if booking.slot.status == SlotStatus.OPEN and booking.session.status == SessionStatus.PUBLISHED:
         offers.offer_free_times(booking.session, [booking.slot], now=now)
 

@@ -2,10 +2,27 @@
 change's transaction (rules 6-8 and 10 of docs/booking-rules.md)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from matchapp import ical, mail
-from matchapp.models import Booking, Role, SessionStatus, Slot, User
+from matchapp.models import Booking, Clash, Role, SessionStatus, Slot, User
+
+
+@dataclass(frozen=True)
+class ClashNote:
+    """Why an employer's change could not keep a meeting at the time it gave it (rule 10), as the e-mails say it:
+    the kind of clash, the meeting's time before the change and the one the change gave it, the candidate's other
+    meeting it met (SAME_TIME, TOO_CLOSE; named only to the candidate), the rules' figures, and whether the
+    candidate, their meeting cancelled, now waits first in line on the session's waiting list."""
+
+    why: Clash
+    was: tuple[datetime, datetime]
+    given: tuple[datetime, datetime]
+    other: Booking | None
+    gap_minutes: int
+    cap: int
+    waits: bool = False
 
 
 def people_of(booking: Booking) -> list[User]:
@@ -33,13 +50,16 @@ def tell_booked(booking: Booking, *, now: datetime) -> None:
         mail.queue(recipient, template, now=now, booking=booking, invite=invite_for(booking, recipient, ical.REQUEST))
 
 
-def tell_cancelled(booking: Booking, *, reason: str | None, now: datetime) -> None:
+def tell_cancelled(booking: Booking, *, reason: str | None, now: datetime, clash: ClashNote | None = None) -> None:
     """Tell everyone involved that a meeting is cancelled (rules 7 and 8), with the reason and the invite's
-    CANCEL; the e-mail says when the whole session was cancelled."""
+    CANCEL; the e-mail says when the whole session was cancelled, and, for a meeting an employer's change put in a
+    clash, why and what the candidate can do now (rule 10)."""
     session_cancelled = booking.session.status == SessionStatus.CANCELLED
+    find = mail.external_url("candidate.find") if clash else None
     for recipient in people_of(booking):
         mail.queue(recipient, "booking_cancelled", now=now, booking=booking, reason=reason,
-                   session_cancelled=session_cancelled, invite=invite_for(booking, recipient, ical.CANCEL))
+                   session_cancelled=session_cancelled, clash=clash, find=find,
+                   invite=invite_for(booking, recipient, ical.CANCEL))
 
 
 def tell_moved(booking: Booking, old_slot: Slot, *, now: datetime) -> None:

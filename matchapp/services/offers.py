@@ -1,5 +1,6 @@
 """Offers from the waiting list: a freed or added time is offered by e-mail to the session's waiting candidates in
-the order they joined; a link in the e-mail books it if it is still free, and the first to answer gets it.
+the order they joined (those the employer's move put first in line before the others); a link in the e-mail books
+it if it is still free, and the first to answer gets it.
 
 This module sits below services/booking.py: booking.cancel_booking offers the freed time here, and
 booking.claim_offer books the time an offer's link answers for.
@@ -81,9 +82,10 @@ def offer_free_times(session: InterviewSession, slots: list[Slot], *, now: datet
     """Offer the free slots (freed by a cancellation or a move, or added by the employer) to the session's waiting
     candidates; returns how many offers were made.
 
-    Candidates are taken in the order they joined; each gets at most one offer per call, for the time that fits
-    them (every booking rule, checked by availability.check_selection) and has the fewest open offers, and each time
-    gets at most WAITLIST_OFFERS_PER_TIME open offers. An offer expires when booking for its time closes.
+    Candidates are taken in the order they joined, those first in line (waitlist.join's `first`, rule 10) before
+    everyone else; each gets at most one offer per call, for the time that fits them (every booking rule, checked by
+    availability.check_selection) and has the fewest open offers, and each time gets at most
+    WAITLIST_OFFERS_PER_TIME open offers. An offer expires when booking for its time closes.
     """
     times: dict[datetime, Slot] = {}
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.lane)):
@@ -97,7 +99,7 @@ def offer_free_times(session: InterviewSession, slots: list[Slot], *, now: datet
     offered = {(offer.entry_id, offer.slot.starts_at) for offer in already}
     entries = db.session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.session_id == session.id, WaitlistEntry.status == WaitStatus.WAITING)
-        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .order_by(WaitlistEntry.first_in_line.desc(), WaitlistEntry.created_at, WaitlistEntry.id)
     )
     made = 0
     for entry in entries:

@@ -241,7 +241,8 @@ def _follow_up_rows(person: User) -> list[dict]:
 
 
 @_source("waitlist_entry", _l("Waiting lists you were on"), CANDIDATE,
-         ("job", "employer", "session_starts_at", "status_text", "added_by", "created_at", "ended_at"))
+         ("job", "employer", "session_starts_at", "status_text", "added_by", "created_at", "ended_at",
+          "first_in_line"))
 def _waitlist_rows(person: User) -> list[dict]:
     if person.candidate is None:
         return []
@@ -250,7 +251,8 @@ def _waitlist_rows(person: User) -> list[dict]:
     return [{"id": w.id, "job": w.session.title, "employer": w.session.employer.name,
              "session_starts_at": _iso(w.session.starts_at), "status": w.status.value,
              "status_text": _label(w.status), "added_by": _acting_person(person, w.added_by),
-             "created_at": _iso(w.created_at), "ended_at": _iso(w.ended_at)} for w in entries]
+             "created_at": _iso(w.created_at), "ended_at": _iso(w.ended_at), "first_in_line": w.first_in_line}
+            for w in entries]
 
 
 @_source("waitlist_offer", _l("Free times offered to you from a waiting list"), CANDIDATE,

@@ -7,7 +7,7 @@ what changed. A change that changes nothing sends nothing and records nothing.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -27,11 +27,21 @@ from matchapp.models import (
     User,
     WaitlistOffer,
 )
-from matchapp.services import audit, availability, locks, notifications, offers, waitlist
+from matchapp.services import audit, availability, locks, notifications, offers, session_clashes, waitlist
 from matchapp.services import booking as rules
 from matchapp.services.errors import Conflict, MatchappError
-from matchapp.services.session_changes_plan import SlotNow, TimesPlan, plan_times
+from matchapp.services.session_changes_plan import Clashing, SlotNow, TimesPlan, plan_times
 from matchapp.services.sessions import PlannedSlot, draft_of, plan_slots
+
+
+@dataclass(frozen=True)
+class SessionMoved:
+    """What moving a session did (rule 10): how many booked candidates were told, and of their meetings how many got
+    another time of the session and how many were cancelled, because the session's new time put them in a clash."""
+
+    told: int = 0
+    other_time: int = 0
+    cancelled: int = 0
 
 
 class ReasonNeeded(MatchappError):
@@ -80,7 +90,8 @@ def change_times(session: InterviewSession, start_time: time, end_time: time, in
     waiting list. A booking of a removed interviewer moves to a free interviewer at the same time; if there is none
     it is cancelled (CANCEL invite, e-mail, the reason) and the candidate is put on the waiting list. Removed slots
     that were never booked nor offered are deleted (the page shows no trace of them); the others are cancelled, since
-    bookings and offers refer to them. First the change is planned (plan_times), then written.
+    bookings and offers refer to them. First the change is planned (plan_times), then written. No meeting gets
+    another time here (only another interviewer at the same time), so no candidate is put in a clash (rule 10).
 
     :raises Conflict: the session is not published or has started.
     :raises MatchappError: the new times give no slot, or start in the past.
@@ -164,32 +175,44 @@ def _offer_added(session: InterviewSession, added: list[Slot], *, now: datetime)
         offers.offer_free_times(session, still_free, now=now)
 
 
-def _wait_again(session: InterviewSession, booking: Booking, *, by: User, now: datetime) -> None:
-    """Offer the candidate of a cancelled meeting a new place: the session's waiting list. A candidate the list
-    refuses (e.g. no longer eligible) is simply not put on it: the cancellation stands either way."""
+def _wait_again(session: InterviewSession, booking: Booking, *, by: User, now: datetime, first: bool = False) -> None:
+    """Offer the candidate of a cancelled meeting a new place: the session's waiting list (`first`: ahead of the
+    others, rule 10). A candidate the list refuses (e.g. no longer eligible) is simply not put on it: the
+    cancellation stands either way."""
     try:
         with db.session.begin_nested():
-            waitlist.join(session, booking.candidate, by=by, now=now)
+            waitlist.join(session, booking.candidate, by=by, now=now, first=first)
     except MatchappError:
         pass
 
 
-def move_session(session: InterviewSession, local_date: date, start_time: time, *, by: User, now: datetime) -> int:
+def move_session(session: InterviewSession, local_date: date, start_time: time, *, confirm: str | None = None,
+                 by: User, now: datetime) -> SessionMoved:
     """Move the whole session to another day and/or start time, keeping its length; returns how many booked
-    candidates were told.
+    candidates were told, and how many of their meetings moved to another time or were cancelled (rule 10).
 
     The end moves with the start on the wall clock; every slot shifts by the same real amount, so each meeting keeps
     its length, and the session at its new time must have the slots sessions.plan_slots gives it there. Every
     booking keeps its UID, its SEQUENCE grows by one, and the candidate and the employer contact get an updated
     invite with a "session changed" e-mail.
 
+    No move makes a clash (rule 10): a meeting whose new time would overlap another of its candidate's meetings
+    or come closer to it than the gap (rule 2), pass the candidate's daily cap (rule 5), or that is in a session the
+    candidate is no longer eligible for (rule 4) moves to the free time of the session nearest its new time that
+    fits the candidate (plan_clashes); when none fits, it is cancelled and the candidate is put first on the
+    session's waiting list (if eligible and the list is open). Each is told why in plain words. The employer
+    confirms this first: a move that would put booked candidates in a clash is refused (ClashesFound) unless
+    `confirm` is session_clashes.confirm_code of exactly that outcome (the page showed it).
+
     :raises Conflict: the session is not published or has started.
     :raises MatchappError: the new time passes midnight, starts in the past, or the clocks change during it so that
         the session would have other slots there (more or fewer).
+    :raises ClashesFound: the move would put booked candidates in a clash and `confirm` does not confirm what then
+        happens to them; nobody has been told, and the caller's savepoint (attempt()) undoes the flushed move.
     """
     hold_changeable(session, now=now)
     if (local_date, start_time) == (session.local_date, session.start_time):
-        return 0
+        return SessionMoved()
     length = datetime.combine(session.local_date, session.end_time) - datetime.combine(
         session.local_date, session.start_time)
     new_start = datetime.combine(local_date, start_time)
@@ -207,11 +230,39 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     session.starts_at = first
     session.ends_at = max(ends_at for _, ends_at in moves.values())
     db.session.flush()
+    clashes = session_clashes.find_clashes(session, booked, now=now)
+    code = session_clashes.confirm_code(local_date, start_time, clashes)
+    if clashes and confirm != code:
+        raise session_clashes.ClashesFound(session_clashes.shown(booked, clashes), code)
     audit.record(by, "session_moved", session, now=now)
+    return _settle(session, booked, {clash.booking_id: clash for clash in clashes}, old_times, by=by, now=now)
+
+
+def _settle(session: InterviewSession, booked: dict[int, Booking], clashes: dict[int, Clashing],
+            old_times: dict[int, tuple[datetime, datetime]], *, by: User, now: datetime) -> SessionMoved:
+    """Tell each booked candidate about the move; a meeting in a clash first moves to its free time, else is
+    cancelled and its candidate put first on the waiting list (rule 10). The times the moved meetings left are
+    offered to the waiting list."""
+    left, cancelled = [], 0
     for booking in booked.values():
         booking.timed_at = now  # its reminders follow it to the new time (services/reminders.py)
-        _tell_changed(booking, old_times=old_times[booking.id], now=now)
-    return len(booked)
+        clash = clashes.get(booking.id)
+        if clash is None:
+            _tell_changed(booking, old_times=old_times[booking.id], now=now)
+            continue
+        note, slot = session_clashes.note(booking, clash, was=old_times[booking.id]), booking.slot
+        if clash.to is not None and rules.move_to_free_lane(booking, [db.session.get(Slot, clash.to.id)]):
+            left.append(slot)
+            audit.record(by, "booking_moved", booking, now=now)
+            _tell_changed(booking, old_times=old_times[booking.id], clash=note, now=now)
+            continue
+        rules.cancel_booking(booking, reason=None, by=by, now=now, clash=note)
+        if note.waits:
+            _wait_again(session, booking, first=True, by=by, now=now)
+        cancelled += 1
+    if left:
+        offers.offer_free_times(session, left, now=now)
+    return SessionMoved(told=len(booked), other_time=len(left), cancelled=cancelled)
 
 
 def _shifted(session: InterviewSession, local_date: date, start_time: time,
@@ -274,12 +325,15 @@ def change_place(session: InterviewSession, *, video_url: str | None, address: s
     return len(booked)
 
 
-def _tell_changed(booking: Booking, *, old_times: tuple[datetime, datetime] | None, now: datetime) -> None:
-    """An updated invite (same UID, SEQUENCE + 1) and an e-mail saying what changed, to everyone involved."""
+def _tell_changed(booking: Booking, *, old_times: tuple[datetime, datetime] | None, now: datetime,
+                  clash: notifications.ClashNote | None = None) -> None:
+    """An updated invite (same UID, SEQUENCE + 1) and an e-mail saying what changed, to everyone involved; with the
+    clash that gave the meeting another time than the session's move did, and where the candidate can change it."""
     booking.sequence += 1
+    meetings = mail.external_url("candidate.meetings") if clash else None
     for recipient in notifications.people_of(booking):
-        mail.queue(recipient, "session_changed", now=now, booking=booking, old_times=old_times,
-                   invite=notifications.invite_for(booking, recipient, ical.REQUEST))
+        mail.queue(recipient, "session_changed", now=now, booking=booking, old_times=old_times, clash=clash,
+                   meetings=meetings, invite=notifications.invite_for(booking, recipient, ical.REQUEST))
 
 
 def change_interviewer(booking: Booking, lane: int, *, by: User, now: datetime) -> None:

@@ -1,15 +1,19 @@
-"""Planning a change of a published session's times and interviewers (the first step of
-session_changes.change_times): the difference between the slots the session has and the ones the new times give,
-worked out from plain values. Reads and writes nothing; session_changes writes the plan.
+"""Planning a change of a published session before anything is written, from plain values: the difference between
+the slots the session has and the ones new times give (the first step of session_changes.change_times), and which
+booked meetings a move of the session would put in a clash, and where each goes instead (session_changes.move_session,
+rule 10). Reads and writes nothing; session_changes writes the plan.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from matchapp.localtime import local_day
+from matchapp.models import Clash
+from matchapp.services import availability
 from matchapp.services.errors import MatchappError
 from matchapp.services.sessions import PlannedSlot
 
@@ -108,3 +112,81 @@ def _rehomings(removed: list[SlotNow], free: dict[datetime, list[int]]) -> tuple
             lanes = free.get(slot.starts_at, [])
             rehomed.append(Rehoming(slot.booking_id, slot.starts_at, lanes.pop(0) if lanes else None))
     return tuple(rehomed)
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A confirmed meeting as plain values: its booking, candidate, slot and time (for a moved session's meeting,
+    the time the move gives it)."""
+
+    booking_id: int
+    candidate_id: int
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    """An open slot of the session without a confirmed booking, at the time the change gives it."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Clashing:
+    """A booked meeting that cannot be at the time the change gives it (rule 10): why (the candidate's other meeting
+    it meets, for SAME_TIME and TOO_CLOSE), and what happens to it: it moves to the free slot `to` of the session,
+    or, when none fits the candidate (to None), it is cancelled, and the candidate waits first in line on the
+    session's waiting list when `waits` (eligible, and the list still open)."""
+
+    booking_id: int
+    why: Clash
+    other_id: int | None
+    to: FreeSlot | None
+    waits: bool
+
+
+def plan_clashes(moved: list[Meeting], others: list[Meeting], free: list[FreeSlot], *, eligible: set[int],
+                 gap: timedelta, cap: int, list_open: bool) -> tuple[Clashing, ...]:
+    """The meetings of a changed session that would break rule 2 (overlap, with the gap), rule 4 (eligible:
+    `eligible` holds the candidate ids who are) or rule 5 (the daily cap) at their new times, in the session's order;
+    each gets the free slot of the session nearest its new time that fits its candidate (a slot goes to one meeting
+    only), else none. `others` are the candidates' meetings outside the session. Reads and writes nothing (rule 10).
+    """
+    theirs: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in sorted(others, key=lambda m: (m.starts_at, m.booking_id)):
+        theirs[meeting.candidate_id].append(meeting)
+    left = sorted(free, key=lambda slot: (slot.starts_at, slot.id))
+    clashing = []
+    for meeting in sorted(moved, key=lambda m: (m.starts_at, m.slot_id)):
+        mine = theirs[meeting.candidate_id]
+        why, other = _clash(meeting, mine, eligible=meeting.candidate_id in eligible, gap=gap, cap=cap)
+        if why is None:
+            continue
+        fitting = [] if why == Clash.NOT_ELIGIBLE else [
+            slot for slot in left if _clash(slot, mine, eligible=True, gap=gap, cap=cap)[0] is None]
+        to = min(fitting, key=lambda slot: (abs(slot.starts_at - meeting.starts_at), slot.starts_at), default=None)
+        if to is not None:
+            left.remove(to)
+        clashing.append(Clashing(meeting.booking_id, why, other.booking_id if other else None, to,
+                                 waits=to is None and why != Clash.NOT_ELIGIBLE and list_open))
+    return tuple(clashing)
+
+
+def _clash(time: Meeting | FreeSlot, mine: list[Meeting], *, eligible: bool, gap: timedelta,
+           cap: int) -> tuple[Clash | None, Meeting | None]:
+    """Why the candidate cannot have a meeting at this time beside their meetings `mine` (rules 4, 2 and 5, in that
+    order), and the meeting it meets; (None, None) when it fits."""
+    if not eligible:
+        return Clash.NOT_ELIGIBLE, None
+    for why, apart in ((Clash.SAME_TIME, timedelta(0)), (Clash.TOO_CLOSE, gap)):
+        other = next((m for m in mine if availability.overlaps(time, m, apart)), None)
+        if other is not None:
+            return why, other
+    day = local_day(time.starts_at)
+    if sum(1 for m in mine if local_day(m.starts_at) == day) >= cap:
+        return Clash.DAILY_CAP, None
+    return None, None

@@ -84,9 +84,20 @@ def _is_waiting(candidate: Candidate, session: InterviewSession) -> bool:
         WaitlistEntry.status == WaitStatus.WAITING))))
 
 
-def join(session: InterviewSession, candidate: Candidate, *, by: User, now: datetime) -> WaitlistEntry:
+def is_open(session: InterviewSession, *, now: datetime) -> bool:
+    """Whether the session's waiting list takes candidates: published, by an approved employer, and its last open
+    time still taking bookings (rule 5)."""
+    closes_at = booking_closes_at(session)
+    return (session.status == SessionStatus.PUBLISHED and session.employer.approved_at is not None
+            and closes_at is not None and closes_at > now)
+
+
+def join(session: InterviewSession, candidate: Candidate, *, by: User, now: datetime,
+         first: bool = False) -> WaitlistEntry:
     """Put the candidate on the session's waiting list: eligible (rule 4), no meeting there yet (rule 3),
     the session published and still taking bookings (rule 5), and full when a candidate or consultant asks.
+    `first`: ahead of everyone who joined the usual way (the employer's move cancelled the candidate's meeting,
+    rule 10); offers take such entries first.
 
     :raises NotAllowed: `by` may not act for this candidate.
     :raises ListClosed: the session is not published, or booking for it has closed.
@@ -97,9 +108,7 @@ def join(session: InterviewSession, candidate: Candidate, *, by: User, now: date
     """
     if not _may_act_for(by, candidate, session):
         raise NotAllowed(_l("You cannot do this for this person."))
-    closes_at = booking_closes_at(session)
-    if (session.status != SessionStatus.PUBLISHED or session.employer.approved_at is None
-            or closes_at is None or closes_at <= now):
+    if not is_open(session, now=now):
         raise ListClosed(_l("Booking for this session has closed."))
     if not availability.is_eligible(session, availability.completed_course_ids(candidate)):
         raise NotEligible(_l("This session is for participants of other courses."))
@@ -110,7 +119,7 @@ def join(session: InterviewSession, candidate: Candidate, *, by: User, now: date
     if by.role != Role.EMPLOYER and availability.free_slots([session], now=now)[session.id]:
         raise TimesFree(_l("There are free times in this session. Choose one of them."))
     entry = WaitlistEntry(session=session, candidate=candidate, added_by_id=by.id, status=WaitStatus.WAITING,
-                          created_at=now)
+                          created_at=now, first_in_line=first)
     try:
         with db.session.begin_nested():
             db.session.add(entry)

@@ -10,7 +10,9 @@ from flask_login import current_user
 from matchapp.localtime import utcnow
 from matchapp.models import Booking, InterviewSession, Role
 from matchapp.services import session_changes
-from matchapp.services.session_changes import ReasonNeeded
+from matchapp.services.errors import MatchappError
+from matchapp.services.session_changes import ReasonNeeded, SessionMoved
+from matchapp.services.session_clashes import ClashesFound
 from matchapp.transaction import attempt
 from matchapp.web.access import get_or_404, role_required
 from matchapp.web.employer import queries
@@ -32,23 +34,40 @@ def _forms(session: InterviewSession, **sent) -> dict:
     return {name: sent.get(name) or make() for name, make in shown.items()}
 
 
-def render_change(session: InterviewSession, *, ask_reason: bool = False, status: int = 200, **sent):
+def render_change(session: InterviewSession, *, asked: MatchappError | None = None, status: int = 200, **sent):
+    """The change page; `asked`: the service's question before a change that affects booked candidates (a reason
+    for the meetings it cancels, or the confirmation of what a move does to those it puts in a clash)."""
     forms = _forms(session, **sent)
     booked = sum(1 for rows in queries.lanes_with_bookings(session).values() for row in rows if row.booking)
     return render_template("employer/session_change.html", session=session, booked=booked,
-                           ask_reason=ask_reason or bool(forms["times"].reason.data), **forms), status
+                           ask_reason=isinstance(asked, ReasonNeeded) or bool(forms["times"].reason.data),
+                           clashes=asked if isinstance(asked, ClashesFound) else None, **forms), status
 
 
 def _apply(session: InterviewSession, form, change, message):
-    """Validate the sent form, make the change and go back to the session; else the page again (422)."""
-    ask_reason = False
+    """Validate the sent form, make the change and go back to the session; else the page again (422), asking what
+    the service asks for first (ReasonNeeded, ClashesFound)."""
+    asked = None
     if form.validate_on_submit():
         with attempt(form) as tried:
             count = change(form)
             flash(message(count), "success")
             return redirect(url_for("employer.session", session_id=session.id))
-        ask_reason = isinstance(tried.error, ReasonNeeded)
-    return render_change(session, ask_reason=ask_reason, status=422, **{form._prefix.rstrip("-"): form})
+        asked = tried.error
+    return render_change(session, asked=asked, status=422, **{form._prefix.rstrip("-"): form})
+
+
+def _moved(done: SessionMoved) -> str:
+    """What the employer is told after a move: how many candidates were told, and what the clashes did (rule 10)."""
+    words = [ngettext("The session is moved. %(num)d candidate has been told.",
+                      "The session is moved. %(num)d candidates have been told.", done.told)]
+    if done.other_time:
+        words.append(_("%(num)d of them got another time in the session, because of a clash.",
+                       num=done.other_time))
+    if done.cancelled:
+        words.append(ngettext("%(num)d meeting was cancelled, because of a clash.",
+                              "%(num)d meetings were cancelled, because of a clash.", done.cancelled))
+    return " ".join(words)
 
 
 @bp.get("/sessions/<int:session_id>/change")
@@ -74,9 +93,8 @@ def session_change_times(session_id: int):
 def session_move(session_id: int):
     session = my_session(session_id)
     return _apply(session, MoveForm(prefix="move"), lambda form: session_changes.move_session(
-        session, form.local_date.data, form.start_time.data, by=current_user, now=utcnow()), lambda told: ngettext(
-        "The session is moved. %(num)d candidate has been told.",
-        "The session is moved. %(num)d candidates have been told.", told))
+        session, form.local_date.data, form.start_time.data, confirm=form.confirm.data, by=current_user,
+        now=utcnow()), _moved)
 
 
 @bp.post("/sessions/<int:session_id>/change/place")

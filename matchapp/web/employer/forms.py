@@ -137,10 +137,12 @@ class TimesForm(AppForm):
 
 
 class MoveForm(AppForm):
-    """Move a published session to another day and/or start time; it keeps its length."""
+    """Move a published session to another day and/or start time; it keeps its length. `confirm` is sent when the
+    employer confirms what the move does to the booked candidates it puts in a clash (the page showed it)."""
 
     local_date = DayField(_l("New date"), validators=[InputRequired(_l("Enter a date."))])
     start_time = TimeField(_l("New start time"), validators=[InputRequired(_l("Enter a start time."))])
+    confirm = StringField(filters=[lambda code: code[:64] if code else code])  # any other text asks again
 
 
 class PlaceForm(AppForm):

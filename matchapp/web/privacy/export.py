@@ -43,7 +43,7 @@ COLUMN_LABELS = {
     "object_id": _l("Record no."), "by": _l("By"), "last_seen_at": _l("Last seen"), "purpose": _l("Purpose"),
     "expires_at": _l("Expires"), "used_at": _l("Used"), "kind": _l("Kind"),
     "session_starts_at": _l("Session starts"), "added_by": _l("Put on the list by"), "ended_at": _l("Ended"),
-    "answered_at": _l("Answered"),
+    "answered_at": _l("Answered"), "first_in_line": _l("First in line"),
 }
 # Fields whose text may run over several lines.
 LONG_TEXT = {"pitch", "note", "text", "cancel_reason", "description", "address"}
