@@ -486,3 +486,19 @@ def test_the_change_forms_need_their_csrf_token(csrf_client, make, employer):
         employer, f"/employer/sessions/{session.id}/change", f"/employer/sessions/{session.id}/change/move",
         {"move-local_date": (session.local_date + timedelta(days=1)).isoformat(), "move-start_time": "12:00"},
         lambda: times_of(session)))
+
+
+def test_a_session_moved_after_a_later_start_begins_at_its_first_open_time(make, course, employer, now):
+    """A time the employer removed stays as a cancelled slot when a meeting had it; the move shifts it along, but the
+    session starts at its first open time, as the find page and the reminders read it."""
+    session = make.session(employer, start=time(10), end=time(11))
+    make.booking(make.candidate(completed=[course]), at(session, "10:00"), now=now)
+    session_changes.change_times(session, time(10, 30), time(11), 1, reason="Vi starter senere", by=employer,
+                                 now=now)
+    new_day = session.local_date + timedelta(days=2)
+
+    session_changes.move_session(session, new_day, time(13), by=employer, now=now)
+    db.session.commit()
+
+    assert f"{to_local(session.starts_at):%H:%M}" == "13:00"
+    assert f"{to_local(session.ends_at):%H:%M}" == "13:30"

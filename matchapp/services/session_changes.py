@@ -219,7 +219,9 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     if (new_start + length).date() != local_date:
         raise MatchappError(_l("The session must end on the same day."), field="start_time")
     moves = _shifted(session, local_date, start_time, (new_start + length).time())
-    first = min(starts_at for starts_at, _ in moves.values())
+    # The session's own times come from its open slots, not from the cancelled ones a change of times left behind.
+    planned = [times for slot, times in moves.items() if slot.status == SlotStatus.OPEN] or list(moves.values())
+    first = min(starts_at for starts_at, _ in planned)
     if first <= now:
         raise MatchappError(_l("The session must start in the future."), field="local_date")
     booked = _confirmed(session)
@@ -228,7 +230,7 @@ def move_session(session: InterviewSession, local_date: date, start_time: time, 
     session.local_date, session.start_time = local_date, start_time
     session.end_time = (new_start + length).time()
     session.starts_at = first
-    session.ends_at = max(ends_at for _, ends_at in moves.values())
+    session.ends_at = max(ends_at for _, ends_at in planned)
     db.session.flush()
     clashes = session_clashes.find_clashes(session, booked, now=now)
     code = session_clashes.confirm_code(local_date, start_time, clashes)
