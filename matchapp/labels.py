@@ -3,9 +3,10 @@ employment types ...), all in one place: `label(value)` for one value, `labels(E
 `choices(Enum)` for a form's options, and the `label` filter in templates (`{{ booking.status|label }}`).
 
 A value has its default words, used in lists, tables and a person's data export, and may have other wordings for
-other readers: OPTION (an answer offered in a form, in the words of the one who answers), TO_CANDIDATE (what the
-candidate is told), HEADING (a row or column heading of the dashboard's figures) and SHORT (a status in a word or
-two). A wording a value does not have falls back to its default words.
+other readers: OPTION (an answer offered in a form, in the words of the one who answers), STAFF_OPTION (an answer a
+consultant gives about someone else's meeting), TO_CANDIDATE (what the candidate is told), HEADING (a row or column
+heading of the dashboard's figures) and SHORT (a status in a word or two). A wording a value does not have falls
+back to its default words.
 
 Every text is a lazy translation, so one registry serves pages, forms, e-mails and exports in the reader's language.
 `meeting_place` says in words where a meeting happens (the invite's LOCATION, the e-mails' "Where").
@@ -36,6 +37,7 @@ from matchapp.models import (
 )
 
 OPTION = "option"
+STAFF_OPTION = "staff_option"
 TO_CANDIDATE = "candidate"
 HEADING = "heading"
 SHORT = "short"
@@ -98,6 +100,15 @@ WORDINGS: dict[str, dict[type[Enum], dict[Enum, LazyString]]] = {
         NextStep: {NextStep.NOTHING: _l("Nothing more came of it"),
                    NextStep.NEXT_INTERVIEW: _l("I am invited to another interview"),
                    NextStep.JOB_OFFER: _l("I was offered a job"), NextStep.HIRED: _l("I got the job")},
+    },
+    STAFF_OPTION: {
+        # A consultant records what happened at a candidate's meeting with an employer.
+        Attendance: {Attendance.ATTENDED: _l("The meeting took place"),
+                     Attendance.CANDIDATE_NO_SHOW: _l("The candidate did not come"),
+                     Attendance.EMPLOYER_NO_SHOW: _l("The employer could not attend"),
+                     Attendance.CANCELLED_LATE: _l("The candidate cancelled late")},
+        Result: {Result.NO_MATCH: _l("No match"), Result.NEXT_INTERVIEW: _l("Next interview"),
+                 Result.JOB_OFFER: _l("Job offer"), Result.HIRED: _l("Hired")},
     },
     TO_CANDIDATE: {
         MeetingMode: {MeetingMode.VIDEO: _l("Video meeting"), MeetingMode.PHONE: _l("Phone call"),

@@ -5,21 +5,37 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from html import unescape
 
 import pytest
 from pages import text
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from test_query_counts import statements_for
 
 from matchapp import jobs
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, local_to_utc, utcnow
-from matchapp.models import Attendance, Candidate, EmploymentStatus, EmploymentType, Outcome, Result, TargetGroup
+from matchapp.models import (
+    Attendance,
+    Candidate,
+    ConsultantOutcome,
+    EmploymentStatus,
+    EmploymentType,
+    Outcome,
+    Result,
+    TargetGroup,
+)
 from matchapp.services import catalogue
 from matchapp.services.booking import book_slots
-from matchapp.services.outcomes import OutcomeEntry, meetings_of, record_follow_ups, record_outcomes
+from matchapp.services.outcomes import (
+    OutcomeEntry,
+    meetings_of,
+    record_consultant_outcome,
+    record_follow_ups,
+    record_outcomes,
+)
 
 TODAY = datetime.now(LOCAL_TZ).date()
 ATTENDED, NO_SHOW, AWAY = Attendance.ATTENDED, Attendance.CANDIDATE_NO_SHOW, Attendance.EMPLOYER_NO_SHOW
@@ -37,7 +53,11 @@ class Cohort:
     """One GDPR course run that ended 70 days ago: 20 job-ready and 3 activity-ready completers; one employer's
     session of 18 slots aimed at the course, after it, with 11 meetings; another employer's session, open to any
     course, nobody booked. 60 days after: two hired full-time through the app and one who found full-time work
-    elsewhere; three in other work or none; one recorded as unknown; the rest not recorded."""
+    elsewhere; three in other work or none; one recorded as unknown; the rest not recorded.
+
+    The consultant recorded two of the outcomes: the internship, which the employer never recorded, and one of the
+    job-ready "no match" meetings, which the employer recorded as cancelled late. The figures count the consultant's
+    record where there is one."""
 
     def __init__(self, make, place: str = "Amager", course: str = "Datasikkerhed og GDPR",
                  employers: tuple[str, str] = ("Hotel Nørreport A/S", "Vagtselskabet ApS")):
@@ -59,7 +79,13 @@ class Cohort:
         entries = [OutcomeEntry(meetings[c.id].id, attendance, result, kind, starts if kind else None)
                    for c, (attendance, result, kind) in zip(ready[:9] + activity[:2],
                                                             JOB_READY_OUTCOMES + ACTIVITY_READY_OUTCOMES, strict=True)]
-        record_outcomes(self.session, entries, by=self.employer, now=utcnow())
+        self.consultant_only, self.corrected = meetings[activity[0].id], meetings[ready[5].id]
+        employers = [replace(e, attendance=Attendance.CANCELLED_LATE, result=None) if e.booking_id == self.corrected.id
+                     else e for e in entries if e.booking_id != self.consultant_only.id]
+        record_outcomes(self.session, employers, by=self.employer, now=utcnow())
+        for booking in (self.consultant_only, self.corrected):
+            record_consultant_outcome(booking, next(e for e in entries if e.booking_id == booking.id),
+                                      by=self.consultant, now=utcnow())
         record_follow_ups(self.run, {ready[0].id: EmploymentStatus.FULL_TIME, ready[1].id: EmploymentStatus.FULL_TIME,
                                      ready[2].id: EmploymentStatus.SMALL_JOB, ready[9].id: EmploymentStatus.UNEMPLOYED,
                                      ready[10].id: EmploymentStatus.FULL_TIME, ready[11].id: EmploymentStatus.UNKNOWN,
@@ -452,6 +478,31 @@ def test_new_outcomes_show_on_the_dashboard_once_the_figures_are_refreshed(clien
     assert table_rows(after, "funnel")[0][4] == "5"
     assert table_rows(after, "employers")[0][6] == "5"
     assert table_rows(after, "employer_courses")[0][3:6] == ["11", "5", "3"], "booked, hired, of which full-time"
+
+
+def test_the_consultants_records_count_where_the_employer_recorded_nothing_or_otherwise(client, auth, cohort):
+    # The cohort's figures (EXPECTED, above) already count the consultant's two records: the internship only the
+    # consultant recorded, and the meeting the consultant corrected from "cancelled late" to "took place".
+    in_english(cohort.consultant)
+    auth.login(cohort.consultant)
+    employers_records = {o.booking_id: o.attendance for o in db.session.scalars(select(Outcome))}
+    assert cohort.consultant_only.id not in employers_records
+    assert employers_records[cohort.corrected.id] == Attendance.CANCELLED_LATE
+    counted = table_rows(client.get("/consultant/dashboard").text, "funnel")
+
+    db.session.execute(delete(ConsultantOutcome))  # what the figures would be on the employer's records alone
+    db.session.commit()
+    refresh()
+    employers_alone = table_rows(client.get("/consultant/dashboard").text, "funnel")
+
+    # Course, group, completed, had a meeting, hired, share in full-time work (the page's columns).
+    assert [row[1:5] for row in counted[:3]] == [[ALL, "23", "11", "4"], [READY, "20", "9", "3"],
+                                                 [ACTIVE, "3", "2", "1"]]
+    assert [row[1:5] for row in employers_alone[:3]] == [[ALL, "23", "11", "3"], [READY, "20", "9", "3"],
+                                                         [ACTIVE, "3", "2", "0"]], "the internship no longer counts"
+    funnel = download(client, "funnel", "plain", numbers="exact")[1:4]
+    assert [row[4:6] for row in funnel] == [["7", "5"], ["6", "5"], ["1", "0"]], \
+        "attended and next step: 9 and 6, 7 and 5, 2 and 1 with the consultant's records"
 
 
 def test_before_the_first_refresh_the_dashboard_says_the_figures_are_coming(client, auth, make):

@@ -20,6 +20,7 @@ from matchapp.models import (
     AuditEvent,
     Booking,
     CandidateFeedback,
+    ConsultantOutcome,
     EmploymentStatus,
     EmploymentType,
     Enrollment,
@@ -38,10 +39,17 @@ from matchapp.models import (
 )
 from matchapp.services import accounts, personal_data, user_sessions, waitlist
 from matchapp.services.booking import book_slots, cancel_booking
-from matchapp.services.outcomes import OutcomeEntry, record_candidate_feedback, record_follow_ups, record_outcomes
+from matchapp.services.outcomes import (
+    OutcomeEntry,
+    record_candidate_feedback,
+    record_consultant_outcome,
+    record_follow_ups,
+    record_outcomes,
+)
 
 YESTERDAY = datetime.now(LOCAL_TZ).date() - timedelta(days=1)
-CANDIDATE_TABLES = {"users", "candidate", "enrollment", "booking", "outcome", "candidate_feedback", "follow_up",
+CANDIDATE_TABLES = {"users", "candidate", "enrollment", "booking", "outcome", "consultant_outcome",
+                    "candidate_feedback", "follow_up",
                     "outbox_message", "audit_event", "user_session", "user_token", "sent_notice", "waitlist_entry",
                     "waitlist_offer"}
 EMPLOYER_TABLES = {"users", "employer", "interview_session", "outbox_message", "audit_event", "user_session",
@@ -51,7 +59,8 @@ STAFF_TABLES = {"users", "outbox_message", "audit_event", "user_session", "user_
 
 class World:
     """Alma and Bent, candidates of one consultant; a hotel and a café, each with a member; meetings held yesterday
-    and coming tomorrow, with outcomes, answers, follow-ups, e-mails, links, sign-ins and reminders for each."""
+    and coming tomorrow, with outcomes (the employer's and the consultant's), answers, follow-ups, e-mails, links,
+    sign-ins and reminders for each."""
 
     def __init__(self, make):
         now = utcnow()
@@ -84,6 +93,11 @@ class World:
                          note="Alma var fremragende til gæsterne"),
             OutcomeEntry(bent_held.id, Attendance.ATTENDED, Result.NO_MATCH, note="Bent kom et kvarter for sent"),
         ], by=self.hotel, now=now)
+        record_consultant_outcome(alma_held, OutcomeEntry(alma_held.id, Attendance.ATTENDED, Result.HIRED,
+                                                          EmploymentType.PART_TIME, YESTERDAY, 25),
+                                  by=self.consultant, now=now)
+        record_consultant_outcome(bent_held, OutcomeEntry(bent_held.id, Attendance.ATTENDED, Result.NEXT_INTERVIEW),
+                                  by=self.consultant, now=now)
         record_candidate_feedback(alma_held, happened=True, next_step=NextStep.HIRED, by=self.alma.user, now=now)
         record_candidate_feedback(bent_held, happened=True, next_step=None, by=self.bent.user, now=now)
         for candidate, status in ((self.alma, EmploymentStatus.FULL_TIME), (self.bent, EmploymentStatus.UNEMPLOYED)):
@@ -151,6 +165,7 @@ def rows_about(user: User) -> dict[str, set[int]]:
             "enrollment": enrollments,
             "booking": bookings,
             "outcome": ids(select(Outcome.id).where(Outcome.booking_id.in_(bookings))),
+            "consultant_outcome": ids(select(ConsultantOutcome.id).where(ConsultantOutcome.booking_id.in_(bookings))),
             "candidate_feedback": ids(select(CandidateFeedback.id).where(CandidateFeedback.booking_id.in_(bookings))),
             "follow_up": ids(select(FollowUp.id).where(FollowUp.candidate_id == candidate.id)),
             "waitlist_entry": entries,

@@ -67,8 +67,15 @@ CONTENT_TYPES = ["form", "multipart", "json", "text"]
 ID_ARGUMENTS = {"session_id": "session", "slot_id": "slot", "booking_id": "booking", "candidate_id": "candidate",
                 "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant",
                 "entry_id": "entry"}
+# Routes whose id argument names another of the world's objects than the name says by default.
+ENDPOINT_ID_ARGUMENTS = {"consultant.booking_outcome": {"booking_id": "held_booking"}}  # a meeting that has begun
 STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token", "offer_token"),
                     "table": tuple(funnel.TABLES)}
+
+
+def real_object(endpoint: str, name: str) -> str:
+    """The world's object whose id fills in this argument of this route."""
+    return ENDPOINT_ID_ARGUMENTS.get(endpoint, {}).get(name) or ID_ARGUMENTS[name]
 
 
 class World:
@@ -88,6 +95,9 @@ class World:
         self.admin = make.admin()
         result = booking_service.book_slots(self.candidate_obj, [session.slots[0].id], by=self.candidate_obj.user,
                                             now=now)
+        held = make.session(self.employer, day=date.today() - timedelta(days=1), created_at=now - timedelta(days=10))
+        held_booking = booking_service.book_slots(self.candidate_obj, [held.slots[0].id], by=self.candidate_obj.user,
+                                                  now=now - timedelta(days=5)).booked[0]
         unapproved = make.employer(approved=False)
         run = catalogue.create_course_run(course, self.consultant.jobcenter, date.today() - timedelta(days=90),
                                           date.today() - timedelta(days=61), by=None, now=now)
@@ -103,6 +113,7 @@ class World:
                                      expires_at=kok.slots[0].starts_at - timedelta(hours=2)))
         db.session.commit()
         self.ids = {"session": session.id, "slot": session.slots[3].id, "booking": result.booked[0].id,
+                    "held_booking": held_booking.id,
                     "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
                     "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id,
                     "entry": entry.id}
@@ -163,7 +174,7 @@ def build_path(rule, world: World, draw) -> str:
     values = {}
     for name in rule.arguments:
         if name in ID_ARGUMENTS:
-            real = world.ids[ID_ARGUMENTS[name]]
+            real = world.ids[real_object(rule.endpoint, name)]
             values[name] = draw(st.one_of(st.just(str(real)), st.just(str(real)), st.sampled_from(HOSTILE_IDS)))
         elif name in STRING_ARGUMENTS:
             real = [getattr(world, option, option) for option in STRING_ARGUMENTS[name]]
@@ -203,7 +214,7 @@ def page_forms(client, app, world: World) -> tuple[dict[tuple[str, str], list[di
                 continue
             path = rule.rule
             for name in rule.arguments:
-                path = path.replace(f"<int:{name}>", str(world.ids[ID_ARGUMENTS[name]]))
+                path = path.replace(f"<int:{name}>", str(world.ids[real_object(rule.endpoint, name)]))
             response = client.get(path)
             if response.status_code != 200 or "html" not in response.mimetype:
                 continue

@@ -15,6 +15,7 @@ from matchapp.models.outbox import OutboxMessage, OutboxStatus
 from matchapp.models.outcome import (
     Attendance,
     CandidateFeedback,
+    ConsultantOutcome,
     EmploymentStatus,
     EmploymentType,
     FollowUp,
@@ -27,8 +28,8 @@ from matchapp.models.user import Candidate, Role, TargetGroup, User, UserSession
 from matchapp.models.waitlist import WaitlistEntry, WaitlistOffer, WaitStatus
 
 __all__ = [
-    "Attendance", "CandidateFeedback", "EmploymentStatus", "EmploymentType", "FollowUp", "NextStep", "Outcome",
-    "Result",
+    "Attendance", "CandidateFeedback", "ConsultantOutcome", "EmploymentStatus", "EmploymentType", "FollowUp",
+    "NextStep", "Outcome", "Result",
     "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Clash", "Course", "CourseRun", "Employer", "Enrollment",
     "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",

@@ -1,5 +1,5 @@
-"""What came of a meeting (the employer's record and the candidate's answer, one each per booking) and a candidate's
-status 60 days after a course."""
+"""What came of a meeting (the employer's record, the consultant's record and the candidate's answer, one each per
+booking) and a candidate's status 60 days after a course."""
 from __future__ import annotations
 
 import enum
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchapp.database import UTCDateTime
 from matchapp.extensions import db
 from matchapp.models.booking import Booking
-from matchapp.models.user import _enum
+from matchapp.models.user import User, _enum
 
 
 class Attendance(enum.StrEnum):
@@ -55,29 +55,54 @@ class EmploymentStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class Outcome(db.Model):
-    """The employer's record of a meeting. A result only when the meeting took place; a type only when hired."""
-
-    __tablename__ = "outcome"
-    __table_args__ = (
+def _outcome_checks() -> tuple[CheckConstraint, ...]:
+    """The rules of an outcome record, for each table that keeps one (a constraint belongs to one table)."""
+    return (
         CheckConstraint("result IS NULL OR attendance = 'attended'", name="result_needs_attendance"),
         CheckConstraint("employment_type IS NULL OR result = 'hired'", name="type_needs_hire"),
         CheckConstraint("hours_per_week IS NULL OR hours_per_week BETWEEN 1 AND 60", name="hours"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+
+class RecordedOutcome:
+    """What came of a meeting, as one side recorded it: the columns the employer's and the consultant's records
+    share, and who recorded it when."""
+
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), unique=True)
     attendance: Mapped[Attendance] = mapped_column(_enum(Attendance, "attendance"))
     result: Mapped[Result | None] = mapped_column(_enum(Result, "result"))
     employment_type: Mapped[EmploymentType | None] = mapped_column(_enum(EmploymentType, "employment_type"))
     start_date: Mapped[date | None]
     hours_per_week: Mapped[int | None]
-    note: Mapped[str] = mapped_column(Text, default="")  # private to the employer
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+class Outcome(RecordedOutcome, db.Model):
+    """The employer's record of a meeting. A result only when the meeting took place; a type only when hired."""
+
+    __tablename__ = "outcome"
+    __table_args__ = _outcome_checks()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note: Mapped[str] = mapped_column(Text, default="")  # private to the employer
+
     booking: Mapped[Booking] = relationship()
+
+
+class ConsultantOutcome(RecordedOutcome, db.Model):
+    """A consultant's record of a meeting, beside the employer's (never overwriting it): recorded where the employer
+    has not, or to correct them. Where there is one, the figures count it instead of the employer's (the funnel's
+    definition, `services/funnel/__init__.py`). The same rules as the employer's record; no note."""
+
+    __tablename__ = "consultant_outcome"
+    __table_args__ = _outcome_checks()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    booking: Mapped[Booking] = relationship()
+    recorded_by: Mapped[User] = relationship()  # the consultant who last changed it
 
 
 class CandidateFeedback(db.Model):

@@ -1,5 +1,8 @@
 """Rebuilding the dashboard's figure tables (`models.figures`) from the bookings, outcomes and follow-ups.
 
+A meeting's outcome is the record the figures count (`outcomes.counted_outcomes`): the consultant's where there is
+one, else the employer's.
+
 The dashboard would otherwise join every booking on every request; at 100,000 bookings that takes seconds. The
 scheduler calls `refresh_figures` every few minutes; each aggregation is one INSERT … SELECT, so the figures are
 computed by the database and a refresh replaces them whole, in one transaction.
@@ -26,7 +29,6 @@ from matchapp.models import (
     FiguresRefresh,
     FollowUp,
     InterviewSession,
-    Outcome,
     Result,
     SessionFigure,
     SessionStatus,
@@ -35,6 +37,7 @@ from matchapp.models import (
 )
 from matchapp.models.figures import HIRE_TYPES
 from matchapp.models.session import session_course
+from matchapp.services.outcomes import counted_outcomes
 
 NEXT_STEPS = (Result.NEXT_INTERVIEW, Result.JOB_OFFER, Result.HIRED)
 
@@ -47,7 +50,9 @@ def _flag(condition) -> object:
 def completion_facts() -> Select:
     """Per completed enrollment: the run, the candidate's target group, and whether the candidate had a meeting (a
     confirmed booking in a session held on or after the run's start), attended one, got a next step or a hire (by
-    type), has a known status recorded at the run's 60-day follow-up, and was then in full-time work."""
+    type) by the counted outcome, has a known status recorded at the run's 60-day follow-up, and was then in
+    full-time work."""
+    outcome = counted_outcomes()
     meeting = (select(Booking.id, Booking.candidate_id, InterviewSession.local_date)
                .join(InterviewSession, Booking.session_id == InterviewSession.id)
                .where(Booking.status == BookingStatus.CONFIRMED)).subquery("meeting")
@@ -55,10 +60,10 @@ def completion_facts() -> Select:
                    CourseRun.id.label("course_run_id"), CourseRun.course_id, CourseRun.jobcenter_id,
                    CourseRun.ends_on.label("run_ends_on"), Candidate.target_group,
                    _flag(meeting.c.id.is_not(None)).label("met"),
-                   _flag(Outcome.attendance == Attendance.ATTENDED).label("attended"),
-                   _flag(Outcome.result.in_(NEXT_STEPS)).label("next_step"),
-                   _flag(Outcome.result == Result.HIRED).label("hired"),
-                   *(_flag(Outcome.employment_type == t).label(f"hired_{t.value}") for t in EmploymentType),
+                   _flag(outcome.c.attendance == Attendance.ATTENDED).label("attended"),
+                   _flag(outcome.c.result.in_(NEXT_STEPS)).label("next_step"),
+                   _flag(outcome.c.result == Result.HIRED).label("hired"),
+                   *(_flag(outcome.c.employment_type == t).label(f"hired_{t.value}") for t in EmploymentType),
                    _flag(FollowUp.status.is_not(None) & (FollowUp.status != EmploymentStatus.UNKNOWN))
                    .label("recorded"),
                    _flag(FollowUp.status == EmploymentStatus.FULL_TIME).label("full_time"))
@@ -66,7 +71,7 @@ def completion_facts() -> Select:
             .join(Candidate, Enrollment.candidate_id == Candidate.id)
             .outerjoin(meeting, and_(meeting.c.candidate_id == Enrollment.candidate_id,
                                      meeting.c.local_date >= CourseRun.starts_on))
-            .outerjoin(Outcome, Outcome.booking_id == meeting.c.id)
+            .outerjoin(outcome, outcome.c.booking_id == meeting.c.id)
             .outerjoin(FollowUp, and_(FollowUp.candidate_id == Enrollment.candidate_id,
                                       FollowUp.course_run_id == CourseRun.id))
             .where(Enrollment.completed_at.is_not(None))
@@ -85,21 +90,24 @@ def session_facts() -> Select:
 
 def booking_facts(candidate_ids: Select | None = None) -> Select:
     """Per published session, job centre and target group of the candidates (only those given, if any): the
-    confirmed bookings, the outcomes recorded, the no-shows of both sides and the hires (all, and by type)."""
+    confirmed bookings, the outcomes recorded (by either side), and by the counted outcome the no-shows of both sides
+    and the hires (all, and by type)."""
+    outcome = counted_outcomes()
     query = (select(Booking.session_id, Candidate.jobcenter_id, Candidate.target_group, InterviewSession.employer_id,
                     InterviewSession.local_date, extract("year", InterviewSession.local_date).label("year"),
                     extract("month", InterviewSession.local_date).label("month"),
-                    func.count(Booking.id).label("booked"), func.count(Outcome.id).label("recorded"),
-                    func.count(case((Outcome.attendance == Attendance.CANDIDATE_NO_SHOW, 1)))
+                    func.count(Booking.id).label("booked"), func.count(outcome.c.booking_id).label("recorded"),
+                    func.count(case((outcome.c.attendance == Attendance.CANDIDATE_NO_SHOW, 1)))
                     .label("candidate_no_show"),
-                    func.count(case((Outcome.attendance == Attendance.EMPLOYER_NO_SHOW, 1))).label("employer_no_show"),
-                    func.count(case((Outcome.result == Result.HIRED, 1))).label("hired"),
-                    *(func.count(case((Outcome.employment_type == t, 1))).label(f"hired_{t.value}")
+                    func.count(case((outcome.c.attendance == Attendance.EMPLOYER_NO_SHOW, 1)))
+                    .label("employer_no_show"),
+                    func.count(case((outcome.c.result == Result.HIRED, 1))).label("hired"),
+                    *(func.count(case((outcome.c.employment_type == t, 1))).label(f"hired_{t.value}")
                       for t in EmploymentType))
              .select_from(Booking)
              .join(InterviewSession, InterviewSession.id == Booking.session_id)
              .join(Candidate, Candidate.id == Booking.candidate_id)
-             .outerjoin(Outcome, Outcome.booking_id == Booking.id)
+             .outerjoin(outcome, outcome.c.booking_id == Booking.id)
              .where(Booking.status == BookingStatus.CONFIRMED, InterviewSession.status == SessionStatus.PUBLISHED)
              .group_by(Booking.session_id, Candidate.jobcenter_id, Candidate.target_group,
                        InterviewSession.employer_id, InterviewSession.local_date))

@@ -1,12 +1,12 @@
-"""Outcomes of meetings, recorded by employers in one go, the candidates' own answers, and follow-ups 60 days after a
-course."""
+"""Outcomes of meetings, recorded by employers in one go or by a consultant one meeting at a time, the candidates' own
+answers, and follow-ups 60 days after a course."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Subquery, exists, select, union_all
 from sqlalchemy.orm import selectinload
 
 from matchapp.extensions import db
@@ -16,6 +16,7 @@ from matchapp.models import (
     BookingStatus,
     Candidate,
     CandidateFeedback,
+    ConsultantOutcome,
     CourseRun,
     EmploymentStatus,
     EmploymentType,
@@ -25,11 +26,13 @@ from matchapp.models import (
     NextStep,
     Outcome,
     Result,
+    Role,
     Slot,
     User,
 )
+from matchapp.models.outcome import RecordedOutcome
 from matchapp.services import audit
-from matchapp.services.errors import MatchappError
+from matchapp.services.errors import Conflict, MatchappError, NotAllowed
 
 FOLLOW_UP_DAYS = 60
 
@@ -92,6 +95,18 @@ def _check(entry: OutcomeEntry, booking: Booking | None, *, now: datetime) -> di
     return {}
 
 
+def _fill(record: RecordedOutcome, entry: OutcomeEntry) -> None:
+    """Copy a checked entry into a record: a result only for a meeting that took place, the job's details only for a
+    hire; other details given are dropped."""
+    attended = entry.attendance == Attendance.ATTENDED
+    hired = attended and entry.result == Result.HIRED
+    record.attendance = entry.attendance
+    record.result = entry.result if attended else None
+    record.employment_type = entry.employment_type if hired else None
+    record.start_date = entry.start_date if hired else None
+    record.hours_per_week = entry.hours_per_week if hired else None
+
+
 def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, by: User, now: datetime) -> int:
     """Save the outcomes of a session's meetings: every row is checked first, then all are saved, or none.
 
@@ -110,15 +125,9 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
     for entry in entries:
         if entry.attendance is None:
             continue
-        attended = entry.attendance == Attendance.ATTENDED
-        hired = attended and entry.result == Result.HIRED
         outcome = existing.get(entry.booking_id) or Outcome(booking_id=entry.booking_id, recorded_by_id=by.id,
                                                              recorded_at=now)
-        outcome.attendance = entry.attendance
-        outcome.result = entry.result if attended else None
-        outcome.employment_type = entry.employment_type if hired else None
-        outcome.start_date = entry.start_date if hired else None
-        outcome.hours_per_week = entry.hours_per_week if hired else None
+        _fill(outcome, entry)
         outcome.note = entry.note.strip()
         if entry.booking_id not in existing or db.session.is_modified(outcome):
             outcome.updated_at = now
@@ -129,6 +138,59 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
     if changed:  # saving the same answers again is not an event
         audit.record(by, "outcomes_recorded", session, now=now)
     return saved
+
+
+def may_record_for(by: User, candidate: Candidate) -> bool:
+    """A consultant of the candidate's job centre, or an admin (as everywhere in the consultants' area)."""
+    return by.role == Role.ADMIN or (by.role == Role.CONSULTANT and by.jobcenter_id == candidate.jobcenter_id)
+
+
+def record_consultant_outcome(booking: Booking, entry: OutcomeEntry, *, by: User,
+                              now: datetime) -> ConsultantOutcome:
+    """Record (or correct) a consultant's record of what came of a meeting, beside the employer's, which it never
+    changes; the figures count it instead of the employer's. The entry is checked as an employer's row is
+    (`_check`), and must say whether the meeting took place; the note is the employer's alone and is not kept.
+
+    :raises NotAllowed: `by` is not a consultant of the candidate's job centre (nor an admin).
+    :raises Conflict: the meeting was cancelled.
+    :raises OutcomeErrors: the entry breaks a rule (the meeting has not begun, a hire without its type …).
+    """
+    if not may_record_for(by, booking.candidate):
+        raise NotAllowed(_l("Only a consultant of the candidate's job centre can record what came of the meeting."))
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict(_l("This meeting was cancelled."))
+    problems = _check(entry, booking if entry.booking_id == booking.id else None, now=now)
+    if not problems and entry.attendance is None:
+        problems = {"attendance": str(_l("Choose whether the meeting took place."))}
+    if problems:
+        raise OutcomeErrors({booking.id: problems})
+    recorded = db.session.scalar(select(ConsultantOutcome).where(ConsultantOutcome.booking_id == booking.id))
+    record = recorded or ConsultantOutcome(booking_id=booking.id, recorded_at=now)
+    _fill(record, entry)
+    if recorded is not None and not db.session.is_modified(record):
+        return record  # the same record again: nothing to record
+    record.recorded_by_id, record.updated_at = by.id, now
+    db.session.add(record)
+    db.session.flush()
+    audit.record(by, "outcome_recorded_by_consultant", booking, now=now)
+    return record
+
+
+def consultant_outcomes_by_booking(booking_ids: list[int]) -> dict[int, ConsultantOutcome]:
+    """The consultants' records of these bookings."""
+    return {o.booking_id: o for o in db.session.scalars(
+        select(ConsultantOutcome).where(ConsultantOutcome.booking_id.in_(booking_ids)))}
+
+
+def counted_outcomes() -> Subquery:
+    """Per booking, the record the figures count: the consultant's where there is one, else the employer's. Columns:
+    booking_id, attendance, result, employment_type, start_date, updated_at."""
+    columns = ("booking_id", "attendance", "result", "employment_type", "start_date", "updated_at")
+    return union_all(
+        select(*(getattr(ConsultantOutcome, c) for c in columns)),
+        select(*(getattr(Outcome, c) for c in columns))
+        .where(~exists().where(ConsultantOutcome.booking_id == Outcome.booking_id)),
+    ).subquery("counted_outcome")
 
 
 def record_candidate_feedback(booking: Booking, *, happened: bool, next_step: NextStep | None, by: User,
@@ -174,10 +236,17 @@ NEXT_STEP_TO_RESULT = {
 
 @dataclass(frozen=True)
 class BothSides:
-    """The employer's outcome and the candidate's answer about one meeting, either possibly missing."""
+    """The employer's outcome and the candidate's answer about one meeting, and the consultant's record, each possibly
+    missing."""
 
     outcome: Outcome | None
     feedback: CandidateFeedback | None
+    consultant: ConsultantOutcome | None = None
+
+    @property
+    def counted(self) -> RecordedOutcome | None:
+        """The record the figures count: the consultant's where there is one, else the employer's."""
+        return self.consultant or self.outcome
 
     @property
     def disagree(self) -> bool:
@@ -192,10 +261,11 @@ class BothSides:
 
 
 def both_sides(bookings: list[Booking]) -> dict[int, BothSides]:
-    """For each booking id, what the employer and the candidate said about the meeting, and whether they disagree."""
+    """For each booking id, what the employer, the candidate and the consultant said about the meeting."""
     ids = [b.id for b in bookings]
     outcomes, feedback = outcomes_by_booking(ids), feedback_by_booking(ids)
-    return {i: BothSides(outcomes.get(i), feedback.get(i)) for i in ids}
+    consultants = consultant_outcomes_by_booking(ids)
+    return {i: BothSides(outcomes.get(i), feedback.get(i), consultants.get(i)) for i in ids}
 
 
 def follow_up_due_on(run: CourseRun) -> date:
@@ -215,6 +285,15 @@ def completers_without_follow_up(run: CourseRun) -> list[Candidate]:
 
 
 @dataclass(frozen=True)
+class Hire:
+    """A hire through a meeting in matchapp, as the counted record has it (`counted_outcomes`)."""
+
+    booking: Booking
+    employment_type: EmploymentType | None
+    start_date: date | None
+
+
+@dataclass(frozen=True)
 class FollowUpRow:
     """One completer of a run on the follow-up page: the status recorded 60 days after the course (None until a
     consultant or the candidate records one), and the latest hire through a meeting in matchapp, to mention beside it.
@@ -224,7 +303,7 @@ class FollowUpRow:
 
     candidate: Candidate
     status: EmploymentStatus | None
-    hire: Outcome | None
+    hire: Hire | None
 
     @property
     def known(self) -> bool:
@@ -241,14 +320,15 @@ def follow_up_rows(run: CourseRun) -> list[FollowUpRow]:
     ids = [c.id for c in candidates]
     recorded = {f.candidate_id: f.status for f in db.session.scalars(
         select(FollowUp).where(FollowUp.course_run_id == run.id, FollowUp.candidate_id.in_(ids)))}
-    latest_hire: dict[int, Outcome] = {}
-    for outcome in db.session.scalars(
-            select(Outcome).join(Booking, Outcome.booking_id == Booking.id)
-            .where(Booking.candidate_id.in_(ids), Outcome.result == Result.HIRED)
-            .order_by(Outcome.start_date.is_(None).desc(), Outcome.start_date, Outcome.recorded_at, Outcome.id)
-            .options(selectinload(Outcome.booking).selectinload(Booking.session)
-                     .selectinload(InterviewSession.employer))):
-        latest_hire[outcome.booking.candidate_id] = outcome  # ordered oldest first: the last one wins
+    counted = counted_outcomes()
+    latest_hire: dict[int, Hire] = {}
+    for booking, employment_type, start_date in db.session.execute(
+            select(Booking, counted.c.employment_type, counted.c.start_date)
+            .join(counted, counted.c.booking_id == Booking.id)
+            .where(Booking.candidate_id.in_(ids), counted.c.result == Result.HIRED)
+            .order_by(counted.c.start_date.is_(None).desc(), counted.c.start_date, counted.c.updated_at, Booking.id)
+            .options(selectinload(Booking.session).selectinload(InterviewSession.employer))):
+        latest_hire[booking.candidate_id] = Hire(booking, employment_type, start_date)  # oldest first: the last wins
     return [FollowUpRow(c, recorded.get(c.id), latest_hire.get(c.id)) for c in candidates]
 
 

@@ -28,6 +28,7 @@ from matchapp.models import (
     AuditEvent,
     Booking,
     CandidateFeedback,
+    ConsultantOutcome,
     CourseRun,
     Enrollment,
     FollowUp,
@@ -209,6 +210,22 @@ def _outcome_rows(person: User) -> list[dict]:
              "employment_type_text": _label(o.employment_type),
              "work_starts_on": _iso(o.start_date), "hours_per_week": o.hours_per_week, "note": o.note,
              "recorded_at": _iso(o.recorded_at), "updated_at": _iso(o.updated_at)} for o in outcomes]
+
+
+@_source("consultant_outcome", _l("What your consultant recorded about your conversations"), CANDIDATE,
+         ("booking_id", "attendance_text", "result_text", "employment_type_text", "work_starts_on", "hours_per_week",
+          "recorded_by", "updated_at"))
+def _consultant_outcome_rows(person: User) -> list[dict]:
+    ids = [b.id for b in _bookings(person)]
+    records = db.session.scalars(select(ConsultantOutcome).where(ConsultantOutcome.booking_id.in_(ids))
+                                 .order_by(ConsultantOutcome.id).options(selectinload(ConsultantOutcome.recorded_by)))
+    return [{"id": o.id, "booking_id": o.booking_id, "attendance": o.attendance.value,
+             "attendance_text": _label(o.attendance),
+             "result": o.result.value if o.result else None, "result_text": _label(o.result),
+             "employment_type": o.employment_type.value if o.employment_type else None,
+             "employment_type_text": _label(o.employment_type), "work_starts_on": _iso(o.start_date),
+             "hours_per_week": o.hours_per_week, "recorded_by": _acting_person(person, o.recorded_by),
+             "recorded_at": _iso(o.recorded_at), "updated_at": _iso(o.updated_at)} for o in records]
 
 
 @_source("candidate_feedback", _l("Your answers about your conversations"), CANDIDATE,

@@ -6,10 +6,23 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from matchapp.labels import choices
+from matchapp.models import Attendance, EmploymentType, Result
+from matchapp.models.outcome import RecordedOutcome
+from matchapp.services.outcomes import OutcomeEntry
 from matchapp.web.inputs import parse_id
 
 # The dates the app takes: far enough back for a course run's history, and forward for any plan; a date outside
@@ -115,3 +128,34 @@ class BookingCancelForm(AppForm):
 
     reason = StringField(_l("Reason"), validators=[Length(max=300, message=_l("Write at most 300 characters."))])
 
+
+
+class OutcomeFields:
+    """The answers about a meeting that the employer's outcome page and the consultant's page both ask (mixed into a
+    form); every answer may be left empty, and the service (`outcomes._check`) decides what is missing."""
+
+    attendance = RadioField(_l("Did the meeting take place?"), choices=choices(Attendance), validators=[Optional()],
+                            invalid_choice_message=_l("Choose one of the options."))
+    result = RadioField(_l("What came of it?"), choices=choices(Result), validators=[Optional()],
+                        invalid_choice_message=_l("Choose one of the options."))
+    employment_type = SelectField(_l("Type of employment"), choices=choices(EmploymentType, blank=_l("Choose")),
+                                  validators=[Optional()], invalid_choice_message=_l("Choose one of the options."))
+    start_date = DayField(_l("First day of work"), validators=[Optional()])
+    hours_per_week = WholeNumberField(_l("Hours a week"), validators=[
+        Optional(), NumberRange(1, 60, _l("Enter a whole number of hours between 1 and 60."))])
+
+    def outcome_entry(self, booking_id: int, note: str = "") -> OutcomeEntry:
+        """The answers as the outcome services take them."""
+        return OutcomeEntry(
+            booking_id=booking_id,
+            attendance=Attendance(self.attendance.data) if self.attendance.data else None,
+            result=Result(self.result.data) if self.result.data else None,
+            employment_type=EmploymentType(self.employment_type.data) if self.employment_type.data else None,
+            start_date=self.start_date.data, hours_per_week=self.hours_per_week.data, note=note)
+
+    @staticmethod
+    def outcome_data(record: RecordedOutcome) -> dict:
+        """A recorded outcome as these fields show it."""
+        return {"attendance": record.attendance.value, "result": record.result.value if record.result else None,
+                "employment_type": record.employment_type.value if record.employment_type else "",
+                "start_date": record.start_date, "hours_per_week": record.hours_per_week}

@@ -33,14 +33,19 @@ from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import (
+    Attendance,
     Booking,
+    BookingStatus,
     Candidate,
     CourseRun,
     Enrollment,
     InterviewSession,
     MeetingMode,
     OutboxMessage,
+    Outcome,
+    Result,
     SessionStatus,
+    User,
     WaitlistEntry,
     WaitlistOffer,
     WaitStatus,
@@ -55,6 +60,7 @@ from matchapp.services.availability import (
 )
 from matchapp.services.booking import book_slots
 from matchapp.services.errors import SelectionError
+from matchapp.services.outcomes import OutcomeEntry, record_consultant_outcome
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NO_COURSE = "omar@matchapp.example"  # a demo candidate whose completed course the crawl takes away
@@ -92,6 +98,7 @@ class Ids:
     booking: int  # Amina's meeting at the hotel, which she can move to another time
     offer_token: str  # a waiting-list offer of a free time e-mailed to a candidate (Lone)
     taken_slot: int  # a time Amina could book, which other candidates booked after her find page showed it
+    held_booking: int  # a held meeting of the consultant's job centre with the employer's and the consultant's record
 
 
 def waiting_list_offer(candidate: Candidate, *, now) -> str:
@@ -145,6 +152,19 @@ def a_time_taken_from(amina: Candidate, *, now) -> int:
     return wanted.id
 
 
+def a_meeting_both_recorded(consultant: User) -> int:
+    """A held meeting of a candidate of the consultant's job centre with the employer's record, and the consultant's
+    saved before the employer last changed theirs (so that its page shows both records and the warning)."""
+    booking, outcome = db.session.execute(
+        select(Booking, Outcome).join(Outcome, Outcome.booking_id == Booking.id)
+        .join(Candidate, Candidate.id == Booking.candidate_id)
+        .where(Booking.status == BookingStatus.CONFIRMED, Candidate.jobcenter_id == consultant.jobcenter_id)
+        .order_by(Booking.id)).first()
+    record_consultant_outcome(booking, OutcomeEntry(booking.id, Attendance.ATTENDED, Result.NEXT_INTERVIEW),
+                              by=consultant, now=outcome.updated_at - timedelta(minutes=1))
+    return booking.id
+
+
 def prepare(site: Site) -> Ids:
     """Give the demo data what the pages need to show everything: a booked meeting, a draft, e-mailed links."""
     now = utcnow()
@@ -192,7 +212,8 @@ def prepare(site: Site) -> Ids:
                   registration_token=registration_token,
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
                   employer=mette.employer_id, member=mette.id, booking=booked[0].id,
-                  offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot)
+                  offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot,
+                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)))
         db.session.commit()
     return ids
 
@@ -340,6 +361,11 @@ VISITS = [
           lambda i: f"/consultant/candidates/{i.other_candidate}/book",
           submit(OWN_FORM, button="button[formaction*='/waitlist']")),  # joins, or on the second run leaves
     Visit(CONSULTANT, "move", "consultant.booking_move", lambda i: f"/consultant/bookings/{i.booking}/move"),
+    Visit(CONSULTANT, "meeting-outcome", "consultant.booking_outcome",
+          lambda i: f"/consultant/bookings/{i.held_booking}/outcome"),
+    Visit(CONSULTANT, "meeting-outcome-errors", "consultant.booking_outcome",
+          lambda i: f"/consultant/bookings/{i.held_booking}/outcome",
+          submit(OWN_FORM, {"input[name=hours_per_week]": "0"})),
     Visit(CONSULTANT, "employers", "consultant.employers", lambda i: "/consultant/employers"),
     Visit(CONSULTANT, "runs", "consultant.runs", lambda i: "/consultant/runs"),
     Visit(CONSULTANT, "follow-up", "consultant.run_follow_up",

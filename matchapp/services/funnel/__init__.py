@@ -5,8 +5,12 @@ Definitions (the dashboard page repeats them in plain words):
 - The cohort is every completed enrollment in a course run that matches the filter: the job centre, the course, the
   run, and the run's end date within the period. A candidate who completed two runs of a course counts in each.
 - "Had a meeting" is any confirmed booking by a completer in a session held on or after the run's start date.
-  "Attended", "next step" (next interview, job offer or hire) and "hired" come from the employers' outcomes of those
-  meetings. "Full-time after 60 days" is the run's follow-up status. Each completion counts once at each stage it
+  "Attended", "next step" (next interview, job offer or hire) and "hired" come from the outcomes of those meetings:
+  for each meeting one record counts, the consultant's where a consultant has recorded one, else the employer's
+  (`outcomes.counted_outcomes`). A consultant records an outcome only where the employer has not, or to correct
+  them, having heard from the candidate or the employer; a correction the figures ignored would leave a known error
+  in them. Both records stay, and both show on the consultant's page of the candidate. "Full-time after 60 days" is
+  the run's follow-up status. Each completion counts once at each stage it
   reached, so that the stages of a course never exceed its completions.
 - "Status not recorded": no known status was recorded at the follow-up (nothing, or "unknown"). Full-time "through a
   meeting in the app": in full-time work 60 days after and hired through a meeting in the app; "found elsewhere": in
@@ -56,8 +60,9 @@ DEFINITIONS = [
     _l("Completed: completions of a run of the course that ended within the period. A candidate who completed two "
        "runs of a course counts in each."),
     _l("Had a meeting: a confirmed booking in a session held on or after the start of the course run."),
-    _l("Attended, next step and hired: the employers' recorded outcomes of those meetings. A next step is a next "
-       "interview, a job offer or a hire."),
+    _l("Attended, next step and hired: the recorded outcomes of those meetings. Where a consultant has recorded the "
+       "outcome of a meeting, to fill in for the employer or to correct them, the consultant's record counts; "
+       "otherwise the employer's. A next step is a next interview, a job offer or a hire."),
     _l("In full-time work 60 days after: the follow-up status recorded for the course run. Its share is of those who "
        "completed the course, and of those with a recorded status."),
     _l("Status not recorded: no status 60 days after was recorded, or it was recorded as unknown. They are not "

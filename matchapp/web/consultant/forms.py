@@ -1,4 +1,4 @@
-"""Forms for registering candidates, recording course completions and the 60-day follow-up."""
+"""Forms for registering candidates, recording course completions, a meeting's outcome and the 60-day follow-up."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,9 +6,18 @@ from wtforms import FieldList, Form, FormField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from matchapp.labels import choices
-from matchapp.models import EmploymentStatus, TargetGroup
-from matchapp.web.forms_common import AppForm, DayField, WholeNumberField, as_id, email_field, phone_field, text_field
+from matchapp.labels import STAFF_OPTION, choices
+from matchapp.models import Attendance, EmploymentStatus, Result, TargetGroup
+from matchapp.web.forms_common import (
+    AppForm,
+    DayField,
+    OutcomeFields,
+    WholeNumberField,
+    as_id,
+    email_field,
+    phone_field,
+    text_field,
+)
 from matchapp.web.inputs import MAX_ID
 
 
@@ -24,6 +33,21 @@ class CandidateForm(AppForm):
 class CompletionForm(AppForm):
     course_run_id = SelectField(_l("Course run"), coerce=as_id)
     completed_on = DayField(_l("Completed on"), validators=[InputRequired(_l("Enter the date of completion."))])
+
+
+class ConsultantOutcomeForm(OutcomeFields, AppForm):
+    """A consultant's record of what came of one meeting, in the words of someone who was not there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendance.choices = choices(Attendance, STAFF_OPTION)
+        self.result.choices = choices(Result, STAFF_OPTION)
+
+    def show_refusal(self, problems: dict[str, str]) -> None:
+        """Put the service's messages ({field: message}) beside their fields."""
+        for name, message in problems.items():
+            self[name].errors = [*self[name].errors, message]
+        self._errors = None  # WTForms caches form.errors; let the error summary see the new messages
 
 
 class FollowUpRowForm(Form):

@@ -7,7 +7,6 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -16,10 +15,18 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from matchapp.labels import choices
-from matchapp.models import Attendance, Booking, EmploymentType, MeetingMode, Outcome, Result
+from matchapp.models import Booking, MeetingMode, Outcome
 from matchapp.services.outcomes import OutcomeEntry
 from matchapp.services.sessions import SessionDraft
-from matchapp.web.forms_common import AppForm, DayField, MultiCheckboxField, WholeNumberField, as_id, text_field
+from matchapp.web.forms_common import (
+    AppForm,
+    DayField,
+    MultiCheckboxField,
+    OutcomeFields,
+    WholeNumberField,
+    as_id,
+    text_field,
+)
 from matchapp.web.inputs import MAX_ID
 
 
@@ -68,28 +75,14 @@ class CancelForm(AppForm):
     reason = text_field(_l("Reason (the candidates see it)"), _l("Write a reason for the candidates."), max_length=300)
 
 
-class OutcomeRowForm(Form):
+class OutcomeRowForm(OutcomeFields, Form):
     """One meeting on the outcome page; every answer may be left empty (the service decides what is missing)."""
 
     booking_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
-    attendance = RadioField(_l("Did the meeting take place?"), choices=choices(Attendance), validators=[Optional()],
-                            invalid_choice_message=_l("Choose one of the options."))
-    result = RadioField(_l("What came of it?"), choices=choices(Result), validators=[Optional()],
-                        invalid_choice_message=_l("Choose one of the options."))
-    employment_type = SelectField(_l("Type of employment"), choices=choices(EmploymentType, blank=_l("Choose")),
-                                  validators=[Optional()], invalid_choice_message=_l("Choose one of the options."))
-    start_date = DayField(_l("First day of work"), validators=[Optional()])
-    hours_per_week = WholeNumberField(_l("Hours a week"), validators=[
-        Optional(), NumberRange(1, 60, _l("Enter a whole number of hours between 1 and 60."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)], render_kw={"rows": 2})
 
     def to_entry(self) -> OutcomeEntry:
-        return OutcomeEntry(
-            booking_id=self.booking_id.data,
-            attendance=Attendance(self.attendance.data) if self.attendance.data else None,
-            result=Result(self.result.data) if self.result.data else None,
-            employment_type=EmploymentType(self.employment_type.data) if self.employment_type.data else None,
-            start_date=self.start_date.data, hours_per_week=self.hours_per_week.data, note=self.note.data or "")
+        return self.outcome_entry(self.booking_id.data, note=self.note.data or "")
 
 
 class OutcomesForm(AppForm):
@@ -104,10 +97,7 @@ class OutcomesForm(AppForm):
         for booking in meetings:
             outcome = outcomes.get(booking.id)
             rows.append({"booking_id": booking.id} if outcome is None else {
-                "booking_id": booking.id, "attendance": outcome.attendance.value,
-                "result": outcome.result.value if outcome.result else None,
-                "employment_type": outcome.employment_type.value if outcome.employment_type else "",
-                "start_date": outcome.start_date, "hours_per_week": outcome.hours_per_week, "note": outcome.note})
+                "booking_id": booking.id, **OutcomeRowForm.outcome_data(outcome), "note": outcome.note})
         return cls(data={"rows": rows})
 
     def entries(self) -> list[OutcomeEntry]:
