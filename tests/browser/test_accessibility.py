@@ -511,10 +511,10 @@ def page_problems(page: Page, where: str) -> list[str]:
                 problems.append(f"{where} {width}px: {violation['id']} ({violation['impact']}: {violation['help']}) "
                                 f"at {', '.join(violation['targets'][:8])}")
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
-    try:  # charts follow a new window size on the next animation frames
+    try:  # charts follow a new window size on the next animation frames; a loaded machine takes its time to reflow
         # A function, not an expression: Playwright would eval() an expression, which the CSP forbids.
         page.wait_for_function("(width) => document.documentElement.scrollWidth <= width", arg=REFLOW_WIDTH,
-                               timeout=1000)
+                               timeout=5000)
     except PlaywrightTimeoutError:
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         problems.append(f"{where} {REFLOW_WIDTH}px: scrolls sideways ({scroll_width}px wide); wider: "
