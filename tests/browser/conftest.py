@@ -8,7 +8,7 @@ from conftest import test_settings
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, sync_playwright
 
-from browser.live import AXE, CHROMIUM, Databases, Site, running_site
+from browser.live import AXE, CHROMIUM, OPENED, Databases, Site, running_site
 from matchapp import create_app
 from matchapp.demo import load_demo_data
 from matchapp.extensions import db
@@ -47,3 +47,11 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def close_contexts() -> Iterator[None]:
+    """Close the browser profiles the test opened (browser.live.new_context), with their tabs and processes."""
+    yield
+    while OPENED:
+        OPENED.pop().close()

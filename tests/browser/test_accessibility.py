@@ -462,7 +462,7 @@ def tabs(browser: Browser, signed_in, csp_violations) -> Iterator[Callable[[str 
 
     def tab(role: str | None, language: str) -> Page:
         if (role, language) not in opened:
-            context = new_context(browser, language=language, storage_state=signed_in[role])
+            context = new_context(browser, language=language, storage_state=signed_in[role], keep=True)
             context.add_init_script(path=str(AXE))
             context.add_init_script(CSP_LISTENER)
             opened[role, language] = context.new_page()
