@@ -41,7 +41,7 @@ from matchapp.models import (
 )
 
 CANDIDATES = 8
-ROUNDS = 2  # of each change
+ROUNDS = 4  # of each change
 NEW_LINK = "https://meet.example.dk/ny-{}"
 
 
