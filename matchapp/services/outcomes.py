@@ -67,9 +67,14 @@ def meetings_of(session: InterviewSession) -> list[Booking]:
         .order_by(Slot.starts_at, Slot.lane)))
 
 
+def _by_booking(model, booking_ids: list[int]) -> dict:
+    """The rows of a per-booking record (an outcome, a consultant's outcome, a candidate's answer) by booking id."""
+    return {row.booking_id: row for row in db.session.scalars(select(model).where(model.booking_id.in_(booking_ids)))}
+
+
 def outcomes_by_booking(booking_ids: list[int]) -> dict[int, Outcome]:
     """The recorded outcomes of these bookings."""
-    return {o.booking_id: o for o in db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(booking_ids)))}
+    return _by_booking(Outcome, booking_ids)
 
 
 def _check(entry: OutcomeEntry, booking: Booking | None, *, now: datetime) -> dict[str, str]:
@@ -178,8 +183,7 @@ def record_consultant_outcome(booking: Booking, entry: OutcomeEntry, *, by: User
 
 def consultant_outcomes_by_booking(booking_ids: list[int]) -> dict[int, ConsultantOutcome]:
     """The consultants' records of these bookings."""
-    return {o.booking_id: o for o in db.session.scalars(
-        select(ConsultantOutcome).where(ConsultantOutcome.booking_id.in_(booking_ids)))}
+    return _by_booking(ConsultantOutcome, booking_ids)
 
 
 def counted_outcomes() -> Subquery:
@@ -222,8 +226,7 @@ def record_candidate_feedback(booking: Booking, *, happened: bool, next_step: Ne
 
 def feedback_by_booking(booking_ids: list[int]) -> dict[int, CandidateFeedback]:
     """The candidates' answers about these bookings."""
-    return {f.booking_id: f for f in db.session.scalars(
-        select(CandidateFeedback).where(CandidateFeedback.booking_id.in_(booking_ids)))}
+    return _by_booking(CandidateFeedback, booking_ids)
 
 
 NEXT_STEP_TO_RESULT = {
