@@ -169,17 +169,17 @@ def in_danish(message: str, **values) -> str:
 def why_told_to_amina(case: Case, given: datetime) -> str:
     """The sentence that tells Amina why her meeting could not keep the session's new time."""
     if case.why == Clash.NOT_ELIGIBLE:
-        return danish("The session is for participants of certain courses, and we have no record that you have "
-                      "completed one of them.")
+        return danish("The session is only for people from certain courses. We cannot see that you have finished "
+                      "one of them.")
     if case.why == Clash.DAILY_CAP:
-        return in_danish("The new time of the session, %(time)s, would give you more than %(cap)d job conversations "
-                         "on one day. That is the most you can have in a day.", time=given, cap=6)
+        return in_danish("The session's new time is %(time)s. Then you would have more than %(cap)d job "
+                         "conversations on one day. You can have at most %(cap)d in a day.", time=given, cap=6)
     with force_locale("da"):
         other = f"{formats.moment(case.other.slot.starts_at)}–{formats.clock(case.other.slot.ends_at)}"
     if case.why == Clash.SAME_TIME:
-        return in_danish("The new time of the session, %(time)s, is at the same time as your job conversation with "
+        return in_danish("The session's new time is %(time)s. At that time you have a job conversation with "
                          "%(employer)s, %(other)s.", time=given, employer="Bageriet Ø ApS", other=other)
-    return in_danish("The new time of the session, %(time)s, is too close to your job conversation with "
+    return in_danish("The session's new time is %(time)s. That is too close to your job conversation with "
                      "%(employer)s, %(other)s. There must be at least %(minutes)d minutes between two job "
                      "conversations.", time=given, employer="Bageriet Ø ApS", other=other, minutes=5)
 
@@ -236,7 +236,7 @@ def test_a_confirmed_move_leaves_no_candidate_in_a_clash_and_tells_them_why_and_
     assert lix([line for line in to_amina.body_text.splitlines() if line.strip()]) <= 35, "plain Danish (issue 15)"
     if case.to:
         assert (mine.status, f"{to_local(mine.slot.starts_at):%H:%M}") == (BookingStatus.CONFIRMED, case.to)
-        assert danish("So you have got another free time in the session instead: the new time above.") in body
+        assert danish("So you have got another free time in the session. It is the new time above.") in body
         assert to_amina.ical_method == "REQUEST"
     else:
         assert mine.status == BookingStatus.CANCELLED
