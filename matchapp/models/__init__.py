@@ -9,6 +9,7 @@ from matchapp.models.figures import (
     FiguresRefresh,
     SessionFigure,
 )
+from matchapp.models.integration import SCOPES, Integration
 from matchapp.models.notice import SentNotice
 from matchapp.models.organisation import Employer, Jobcenter
 from matchapp.models.outbox import OutboxMessage, OutboxStatus
@@ -32,7 +33,8 @@ __all__ = [
     "NextStep", "Outcome", "Result",
     "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Clash", "Course", "CourseRun", "Employer", "Enrollment",
-    "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role", "SentNotice",
+    "Integration", "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role",
+    "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserSession", "UserToken",
-    "WaitlistEntry", "WaitlistOffer", "WaitStatus",
+    "WaitlistEntry", "WaitlistOffer", "WaitStatus", "SCOPES",
 ]

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchapp.database import UTCDateTime
@@ -76,6 +76,9 @@ class Candidate(db.Model):
     """A citizen's profile: the job centre, the responsible consultant and the pitch employers see."""
 
     __tablename__ = "candidate"
+    # The id the job centre's own system gives the citizen (never a CPR number): what a roster file or an
+    # integration matches on, unique within the job centre.
+    __table_args__ = (UniqueConstraint("jobcenter_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -83,6 +86,7 @@ class Candidate(db.Model):
     consultant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     target_group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup, "target_group"))
     pitch: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(back_populates="candidate", foreign_keys=[user_id])
     consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
