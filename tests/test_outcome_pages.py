@@ -178,7 +178,7 @@ def test_input_of_the_wrong_shape_is_shown_beside_its_field_and_nothing_is_saved
 def test_an_employer_corrects_one_outcome_later(client, auth, make):
     session = held_session(make, meetings=4)
     meetings = meetings_of(session)
-    recorded_at = utcnow() - timedelta(hours=20)
+    recorded_at = max(slot.ends_at for slot in session.slots) + timedelta(minutes=5)  # just after, yesterday
     record_outcomes(session, [OutcomeEntry(b.id, Attendance.ATTENDED, Result.NEXT_INTERVIEW, note=f"Note {i}")
                               for i, b in enumerate(meetings)], by=session.created_by, now=recorded_at)
     db.session.commit()
