@@ -167,6 +167,7 @@ class CandidateData:
     jobcenter_id: int
     target_group: TargetGroup
     consultant_id: int | None
+    external_id: str | None = None  # the job centre's own system's id for the person (never a CPR number)
 
 
 def create_candidate(data: CandidateData, *, created_by: User, now: datetime) -> Candidate:
@@ -181,7 +182,7 @@ def create_candidate(data: CandidateData, *, created_by: User, now: datetime) ->
     user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.CANDIDATE,
                 jobcenter_id=data.jobcenter_id, created_at=now)
     candidate = Candidate(user=user, jobcenter_id=data.jobcenter_id, consultant_id=data.consultant_id,
-                          target_group=data.target_group, pitch="")
+                          target_group=data.target_group, pitch="", external_id=data.external_id)
     db.session.add(candidate)
     db.session.flush()
     audit.record(created_by, "candidate_created", candidate, now=now)
