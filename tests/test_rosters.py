@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from conftest import csrf_token
 from openpyxl import Workbook, load_workbook
+from plain_language import page_lix
 from sqlalchemy import func, select
 
 from matchapp.extensions import db
@@ -108,7 +109,7 @@ def test_the_preview_shows_new_known_and_wrong_rows_and_writes_nothing(client, a
     assert "Række 5: E-mailadressen er ikke gyldig." in page
     assert "Række 6: Række 2 har samme e-mailadresse." in page
     assert "Række 7: Målgruppen mangler." in page
-    assert "Fundet ud fra e-mailadressen." in page
+    assert "Fundet ud fra mailen." in page
     assert "Fundet ud fra det eksterne id." in page
     assert 'name="rows"' not in page  # with errors in the file there is nothing to confirm
 
@@ -146,11 +147,11 @@ def test_importing_a_workbook_creates_candidates_records_completions_and_again_c
 
     before = counts()
     again = upload(client, run, content)
-    assert "Intet ændres: allerede indlæst." in again.get_data(as_text=True)
+    assert "Intet ændres. Listen er indlæst før." in again.get_data(as_text=True)
     response = confirm(client, run, again.get_data(as_text=True))
 
     assert response.status_code == 303
-    assert "3 deltagere var indlæst før" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 var der i forvejen" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert counts() == before
     assert completed_emails(run) == {"soren@example.dk", known.user.email}
 
@@ -343,3 +344,20 @@ def test_the_import_works_with_csrf_protection_on(csrf_client, make, run):
     assert without.status_code == 400  # CSRFProtect: the site's page
     assert response.status_code == 303
     assert accounts.find_user("ny@example.dk") is not None
+
+
+def test_the_import_pages_are_plain_danish(client, auth, make, run):
+    known = make.candidate(consultant=run.consultant)
+    auth.login(run.consultant)
+    with_errors = workbook(("Ny Nielsen", "ny@example.dk", "", "", "jobparat", "ja"),
+                           ("Kendt", known.user.email, "", "", "", "ja"),
+                           ("Forkert", "forkert", "", "", "", "måske"))
+    valid = workbook(("Ny Nielsen", "ny@example.dk", "", "", "jobparat", "ja"), ("Kendt", known.user.email, "", "",
+                                                                                   "", "nej"))
+
+    pages = {"upload": client.get(f"/consultant/runs/{run.id}/roster").text,
+             "preview with errors": upload(client, run, with_errors).text,
+             "preview": (preview := upload(client, run, valid).text)}
+    pages["result"] = client.get(confirm(client, run, preview).headers["Location"]).text
+
+    assert {name: round(page_lix(html), 1) for name, html in pages.items() if page_lix(html) > 35} == {}
