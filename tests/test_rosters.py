@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import AuditEvent, Candidate, Enrollment, OutboxMessage, TargetGroup, User
-from matchapp.services import accounts, catalogue
+from matchapp.services import accounts, catalogue, erasure
 from matchapp.services.roster_files import read_roster
 
 HEADINGS = ["Navn", "E-mail", "Telefon", "Ekstern id", "Målgruppe", "Gennemført"]
@@ -361,3 +361,19 @@ def test_the_import_pages_are_plain_danish(client, auth, make, run):
     pages["result"] = client.get(confirm(client, run, preview).headers["Location"]).text
 
     assert {name: round(page_lix(html), 1) for name, html in pages.items() if page_lix(html) > 35} == {}
+
+
+def test_an_erased_candidate_keeps_no_external_id_and_the_same_file_then_makes_a_new_candidate(
+        client, auth, make, run):
+    content = workbook(("Søren Ærø", "soren@example.dk", "", "JC-1", "jobparat", "ja"))
+    auth.login(run.consultant)
+    confirm(client, run, upload(client, run, content).text)
+    soren = accounts.find_user("soren@example.dk").candidate
+    erasure.erase_candidate(soren, reason="requested", by=run.consultant, now=utcnow())
+    db.session.commit()
+
+    page = upload(client, run, content).text
+
+    assert db.session.get(Candidate, soren.id).external_id is None
+    assert "1 ny kandidat" in page
+    assert "Søren Ærø" in page

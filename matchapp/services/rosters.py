@@ -238,11 +238,11 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
     completed_at = completion_time(run, now=now)
     try:
         with db.session.begin_nested():
-            # Each new candidate is flushed as it is made; the queries between need not flush the previous one's
-            # audit event and e-mail first (half the flushes, and a 350-row import well under 5 s).
-            with db.session.no_autoflush:
-                candidates = [_candidate(run, checked, consultant_id=consultant_id, by=by, now=now)
-                              for checked in check.rows]
+            created = iter(accounts.create_candidates(
+                [_candidate_data(run, checked.row, consultant_id) for checked in check.rows if checked.status == NEW],
+                created_by=by, now=now))
+            candidates = [next(created) if checked.status == NEW else _known(checked, by=by, now=now)
+                          for checked in check.rows]
             pairs = zip(check.rows, candidates, strict=True)
             catalogue.record_completions([(candidate, completed_at if checked.complete else None)
                                           for checked, candidate in pairs if checked.complete or checked.enrol],
@@ -260,16 +260,15 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
     return result
 
 
-def _candidate(run: CourseRun, checked: CheckedRow, *, consultant_id: int | None, by: User,
-               now: datetime) -> Candidate:
-    """The row's candidate: the known one (given the file's external id if they had none), or a new one."""
-    row = checked.row
-    if checked.status == NEW:
-        return accounts.create_candidate(accounts.CandidateData(
-            name=row.name, email=row.email, phone=row.phone or None, jobcenter_id=run.jobcenter_id,
-            target_group=_target_group(row), consultant_id=consultant_id, external_id=row.external_id or None),
-            created_by=by, now=now)
+def _candidate_data(run: CourseRun, row: RosterRow, consultant_id: int | None) -> accounts.CandidateData:
+    return accounts.CandidateData(name=row.name, email=row.email, phone=row.phone or None,
+                                  jobcenter_id=run.jobcenter_id, target_group=_target_group(row),
+                                  consultant_id=consultant_id, external_id=row.external_id or None)
+
+
+def _known(checked: CheckedRow, *, by: User, now: datetime) -> Candidate:
+    """The row's known candidate, given the file's external id if they had none."""
     if checked.save_external_id:
-        checked.candidate.external_id = row.external_id
+        checked.candidate.external_id = checked.row.external_id
         audit.record(by, "external_id_saved", checked.candidate, now=now)
     return checked.candidate
