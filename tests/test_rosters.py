@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -195,6 +196,14 @@ def test_cells_that_look_like_formulas_are_kept_as_text_never_run(client, auth, 
         "@SUM(A1)", "-2+3")
 
 
+def zip_bomb() -> bytes:
+    """A workbook-looking zip of about 60 kB that unpacks to 60 MB."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    return data.getvalue()
+
+
 BROKEN = {
     "a zip that is no workbook": (b"PK\x03\x04" + b"\x00" * 200, 422, "Filen kunne ikke læses."),
     "a corrupt workbook": (workbook(("A", "a@example.dk", "", "", "jobparat", "ja"))[:900], 422,
@@ -206,6 +215,7 @@ BROKEN = {
     "headings only": (b"Navn;E-mail\r\n", 422, "Filen har ingen deltagere under overskrifterne."),
     "an old .xls file": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, 422, "gammel Excel-fil"),
     "a file over 2 MB": (b"Navn;E-mail\r\n" + b"x" * (2 * 1024 * 1024), 413, "højst fylde 2 MB"),
+    "a zip bomb": (zip_bomb(), 413, "højst fylde 2 MB"),
     "1,001 participants": (danish_csv(*[(f"P {n}", f"p{n}@example.dk", "", "", "jobparat", "ja")
                                         for n in range(1001)]), 413, "højst have 1.000 deltagere"),
 }
