@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 from datetime import date, timedelta
 
 import pytest
-from conftest import csrf_token
+from conftest import AuthActions, csrf_token
 from openpyxl import Workbook, load_workbook
 from plain_language import page_lix
 from sqlalchemy import func, select
@@ -387,3 +388,36 @@ def test_an_erased_candidate_keeps_no_external_id_and_the_same_file_then_makes_a
     assert db.session.get(Candidate, soren.id).external_id is None
     assert "1 ny kandidat" in page
     assert "Søren Ærø" in page
+
+
+def test_two_confirms_of_the_same_preview_at_once_import_it_once(app, auth, client, run):
+    """A double click, or two tabs: both confirms run at the same moment; the file is imported once, and the other
+    confirm answers with a page (it found everything imported, or was refused as a conflict), never an error."""
+    content = workbook(*[(f"Deltager {n}", f"deltager{n}@example.dk", "", f"X{n}", "jobparat", "ja")
+                         for n in range(40)])
+    auth.login(run.consultant)
+    preview = upload(client, run, content).text
+    second = app.test_client()
+    AuthActions(second).login(run.consultant)
+    start = threading.Barrier(2)
+    answers = []
+    path, rows = f"/consultant/runs/{run.id}/roster/confirm", signed_rows(preview)
+    db.session.rollback()  # the test's own read (run.id) would hold SQLite's lock against both writers
+
+    def press(tab):
+        start.wait()
+        answers.append(tab.post(path, data={"rows": rows}).status_code)
+
+    tabs = [threading.Thread(target=press, args=(tab,)) for tab in (client, second)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+
+    assert sorted(answers) in ([303, 303], [303, 409]), answers
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Candidate).where(Candidate.jobcenter_id ==
+                                                                                run.jobcenter_id)) == 40
+    assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 40
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient.like("deltager%"))) == 40

@@ -78,8 +78,7 @@ class RosterCheck:
 
     @property
     def completions(self) -> int:
-        return sum(1 for row in self.rows if row.status != ERROR and (row.complete or row.status == NEW and
-                                                                       row.completed))
+        return sum(1 for row in self.rows if row.complete)
 
 
 @dataclass(frozen=True)
@@ -230,6 +229,7 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
 
     :raises RosterChanged: a row no longer passes the check; nothing is written.
     :raises Conflict: the same people were written by someone else at the same moment; nothing is written.
+    :raises MatchappError: an address was taken by someone else between the check and the writing.
     """
     check = check_roster(run, rows)
     if check.errors:
@@ -251,7 +251,7 @@ def import_roster(run: CourseRun, rows: list[RosterRow], *, by: User, now: datet
         raise Conflict(_l("Someone else saved some of these candidates at the same moment. Upload the file "
                           "again to see them as they are now.")) from error
     result = ImportResult(created=check.count(NEW),
-                          enrolled=sum(1 for row in check.rows if row.enrol and not row.completed),
+                          enrolled=sum(1 for row in check.rows if row.enrol and not row.complete),
                           completed=check.completions, unchanged=check.unchanged)
     audit.record(by, "roster_imported", run, now=now)
     log.info("roster imported into course run %s by user %s: %d rows, %d new, %d enrolled, %d completed, "
