@@ -158,7 +158,7 @@ def test_importing_a_workbook_creates_candidates_records_completions_and_again_c
     assert completed_emails(run) == {"soren@example.dk", known.user.email}
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252", "utf-8"])
 def test_a_csv_file_as_danish_excel_saves_it_is_imported(client, auth, run, encoding):
     content = danish_csv(("Søren Ærø", "soren@example.dk", "", "", "jobparat", "ja"),
                          ("Åse Øberg", "aase@example.dk", "+45 12 34 56 78", "", "Aktivitetsparat", "nej"),
