@@ -8,8 +8,11 @@ row. A new route fails `test_every_route_is_exercised` until this file knows how
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
@@ -19,6 +22,8 @@ from conftest import PASSWORD
 from flask import request, request_finished
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pages import forms
 from sqlalchemy import select, text
 
@@ -367,3 +372,46 @@ def test_the_guards_hold_with_these_examples(client, make):
         assert 'class="skipnav"' in response.text
     assert client.get("/employer/?q=a%00b").status_code == 400
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def roster_files() -> dict[str, tuple[str, bytes]]:
+    """Participant lists whose cells are the hostile texts, one column at a time, as a workbook and as Danish
+    Excel's CSV in both encodings; and files that are no participant list at all."""
+    columns = ["Navn", "E-mail", "Telefon", "Ekstern id", "Målgruppe", "Gennemført"]
+    rows = []
+    for n, hostile in enumerate(HOSTILE_TEXT):
+        row = [f"Deltager {n}", f"deltager{n}@example.dk", "", f"X{n}", "jobparat", "ja"]
+        row[n % len(columns)] = hostile
+        rows.append(row)
+    book = Workbook()
+    book.active.append(columns)
+    for row in rows:  # a workbook cannot hold control characters: openpyxl refuses to write them
+        book.active.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    text = io.StringIO()
+    csv.writer(text, delimiter=";", lineterminator="\r\n").writerows([columns, *rows])
+    return {"workbook": ("deltagere.xlsx", workbook.getvalue()),
+            "csv utf-8": ("deltagere.csv", ("\ufeff" + text.getvalue()).encode("utf-8")),
+            "csv windows-1252": ("deltagere.csv", text.getvalue().encode("cp1252", errors="replace")),
+            "zip of junk": ("deltagere.xlsx", b"PK\x03\x04" + bytes(range(256)) * 8),
+            "junk": ("deltagere.csv", bytes(range(256)) * 8),
+            "nothing": ("deltagere.csv", b"")}
+
+
+@pytest.mark.parametrize("name", list(roster_files()))
+def test_a_roster_of_hostile_cells_is_previewed_and_imported_or_refused_cleanly(app, client, world, name):
+    """The file upload the crawl above cannot send: each hostile text in each column of a participant list."""
+    filename, content = roster_files()[name]
+    run = world.ids["run"]
+    sign_in(client, world.users["consultant"])
+    before = fingerprint()
+
+    preview = client.post(f"/consultant/runs/{run}/roster", data={"file": (io.BytesIO(content), filename)},
+                          content_type="multipart/form-data")
+
+    assert_answered_well(preview, before)
+    assert fingerprint() == before, "a preview changed a row"
+    signed = re.search(r'name="rows" type="hidden" value="([^"]+)"', preview.text)
+    if signed:
+        assert_answered_well(client.post(f"/consultant/runs/{run}/roster/confirm", data={"rows": signed[1]}), before)

@@ -167,6 +167,7 @@ class CandidateData:
     jobcenter_id: int
     target_group: TargetGroup
     consultant_id: int | None
+    external_id: str | None = None  # the job centre's own system's id for the person (never a CPR number)
 
 
 def create_candidate(data: CandidateData, *, created_by: User, now: datetime) -> Candidate:
@@ -174,20 +175,36 @@ def create_candidate(data: CandidateData, *, created_by: User, now: datetime) ->
 
     :raises MatchappError: the e-mail address is taken, or the consultant is not from the job centre.
     """
-    email = _claim_email(data.email)
-    consultant = db.session.get(User, data.consultant_id) if data.consultant_id else None
-    if consultant and (consultant.role != Role.CONSULTANT or consultant.jobcenter_id != data.jobcenter_id):
-        raise MatchappError(_l("Choose a consultant from the candidate's job centre."), field="consultant_id")
-    user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.CANDIDATE,
-                jobcenter_id=data.jobcenter_id, created_at=now)
-    candidate = Candidate(user=user, jobcenter_id=data.jobcenter_id, consultant_id=data.consultant_id,
-                          target_group=data.target_group, pitch="")
-    db.session.add(candidate)
+    return create_candidates([data], created_by=created_by, now=now)[0]
+
+
+def create_candidates(entries: list[CandidateData], *, created_by: User, now: datetime) -> list[Candidate]:
+    """Register candidates and e-mail each how to sign in: one query for their addresses and one flush for the lot
+    (a roster import registers hundreds).
+
+    :raises MatchappError: an e-mail address is taken (or given twice), or a consultant is not from the candidate's
+        job centre.
+    """
+    emails = [normalise_email(data.email) for data in entries]
+    if len(set(emails)) < len(emails) or (emails and db.session.scalar(
+            select(func.count()).select_from(User).where(User.email.in_(emails)))):
+        raise MatchappError(_l("A user with this e-mail address already exists."), field="email")
+    candidates = []
+    for data, email in zip(entries, emails, strict=True):
+        consultant = db.session.get(User, data.consultant_id) if data.consultant_id else None
+        if consultant and (consultant.role != Role.CONSULTANT or consultant.jobcenter_id != data.jobcenter_id):
+            raise MatchappError(_l("Choose a consultant from the candidate's job centre."), field="consultant_id")
+        user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.CANDIDATE,
+                    jobcenter_id=data.jobcenter_id, created_at=now)
+        candidates.append(Candidate(user=user, jobcenter_id=data.jobcenter_id, consultant_id=data.consultant_id,
+                                    target_group=data.target_group, pitch="", external_id=data.external_id))
+    db.session.add_all(candidates)
     db.session.flush()
-    audit.record(created_by, "candidate_created", candidate, now=now)
-    mail.queue(user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"),
-               privacy=mail.external_url("privacy.notice"))
-    return candidate
+    for candidate in candidates:
+        audit.record(created_by, "candidate_created", candidate, now=now)
+        mail.queue(candidate.user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"),
+                   privacy=mail.external_url("privacy.notice"))
+    return candidates
 
 
 def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:

@@ -111,6 +111,7 @@ def erase_candidate(candidate: Candidate, *, reason: str, by: User | None, now: 
     user = candidate.user
     identifiers = _anonymise_user(user, now=now)
     candidate.pitch = ""
+    candidate.external_id = None  # the job centre's own id for them would name them again
     waitlist.forget_candidate(candidate, now=now)  # first: the cancellations below offer their times to others
     bookings = db.session.scalars(select(Booking).where(Booking.candidate_id == candidate.id)).all()
     for booking in bookings:

@@ -5,7 +5,8 @@ reaches a service or the database.
   database's integer columns (PostgreSQL's `integer` ends at 2^31 - 1); anything else is a 404;
 - ids and page numbers in query strings and forms: `parse_id` and `page_number`;
 - control characters: refused (400) in the path, query string and form fields, for every request, by one hook;
-- request bodies are bounded by MAX_CONTENT_LENGTH (413).
+- request bodies are bounded by MAX_CONTENT_LENGTH (413); a view that takes a file says its own bound
+  (`body_limit`).
 """
 from __future__ import annotations
 
@@ -78,6 +79,26 @@ def page_to_return_to(path: str | None) -> str:
     return path
 
 
+def body_limit(max_bytes: int):
+    """A view that takes a larger body than MAX_BODY_BYTES (a file, or a preview carried in a hidden field): its own
+    bound for the whole body and for a form field, set before any hook reads the body."""
+
+    def decorator(view):
+        view.max_body_bytes = max_bytes
+        return view
+
+    return decorator
+
+
+def apply_body_limit() -> None:
+    """Give this request its view's own body bound, if the view has one (`body_limit`)."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    limit = getattr(view, "max_body_bytes", None)
+    if limit:
+        request.max_content_length = limit
+        request.max_form_memory_size = limit
+
+
 def refuse_control_characters() -> None:
     """Answer 400 when the path, the query string or a form field holds a control character (NUL among them:
     PostgreSQL refuses it in text, and a line break in a redirect target splits a header)."""
@@ -104,4 +125,5 @@ def register_input_guards(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask has no limit of its own
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.before_request(apply_body_limit)  # first: the next hook reads the body
     app.before_request(refuse_control_characters)

@@ -76,6 +76,7 @@ NOT_PAGES = {
     "dashboard.workbook_file": "an Excel workbook (.xlsx) download",
     "privacy.my_data_json": "a JSON download of the signed-in person's data (its page is privacy.my_data)",
     "privacy.candidate_data_json": "a JSON download of a candidate's data (its page is privacy.candidate_data)",
+    "consultant.roster_template": "the participant list's template, an .xlsx or .csv download",
 }
 
 
@@ -272,6 +273,24 @@ def book_a_time_taken_meanwhile(page: Page, ids: Ids) -> Response:
     return navigation.value
 
 
+def upload_roster(*rows: str, confirm: bool = False) -> Steps:
+    """Choose a participant list (Danish Excel's CSV) on the import page and show its rows; with confirm, import
+    them too."""
+    content = ("\ufeffNavn;E-mail;Telefon;Ekstern id;Målgruppe;Gennemført\r\n" + "\r\n".join(rows)).encode()
+
+    def steps(page: Page, ids: Ids) -> Response:
+        page.locator("main input[type=file]").set_input_files(
+            files=[{"name": "deltagere.csv", "mimeType": "text/csv", "buffer": content}])
+        with page.expect_navigation() as navigation:
+            page.locator("main form[enctype] button[type=submit]").click()
+        if confirm:
+            with page.expect_navigation() as navigation:
+                page.locator("main form[action$='/roster/confirm'] button[type=submit]").click()
+        return navigation.value
+
+    return steps
+
+
 OWN_FORM = "main form[method=post]:not([action])"
 LOGIN_FORM = "main form:has(input[type=password])"
 BOOK_NOTHING = submit(OWN_FORM, button="button[name=action][value=book]")
@@ -370,6 +389,17 @@ VISITS = [
     Visit(CONSULTANT, "runs", "consultant.runs", lambda i: "/consultant/runs"),
     Visit(CONSULTANT, "follow-up", "consultant.run_follow_up",
           lambda i: f"/consultant/runs/{i.follow_up_run}/follow-up"),
+    Visit(CONSULTANT, "roster", "consultant.roster_upload", lambda i: f"/consultant/runs/{i.follow_up_run}/roster"),
+    Visit(CONSULTANT, "roster-errors", "consultant.roster_preview",
+          lambda i: f"/consultant/runs/{i.follow_up_run}/roster", submit("main form[enctype]")),
+    Visit(CONSULTANT, "roster-preview", "consultant.roster_preview",
+          lambda i: f"/consultant/runs/{i.follow_up_run}/roster",
+          upload_roster("Ida Holm;ida.holm@matchapp.example;;;jobparat;ja", f"Amina Hassan;{CANDIDATE};;;;ja",
+                        "Bo Lund;bo.lund(at)matchapp.example;;;jobparat;ja")),
+    Visit(CONSULTANT, "roster-imported", "consultant.roster_imported",
+          lambda i: f"/consultant/runs/{i.follow_up_run}/roster",
+          upload_roster("Ida Holm;ida.holm@matchapp.example;;;jobparat;ja", f"Amina Hassan;{CANDIDATE};;;;ja",
+                        confirm=True)),
     Visit(CONSULTANT, "dashboard", "dashboard.index", lambda i: "/consultant/dashboard"),
     Visit(CONSULTANT, "dashboard-course", "dashboard.index", lambda i: "/consultant/dashboard?course_id=1"),
     Visit(CONSULTANT, "dashboard-errors", "dashboard.index", lambda i: "/consultant/dashboard",
