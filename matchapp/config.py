@@ -42,6 +42,9 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 30),
         "MAIL_GIVE_UP_HOURS": _env_int("MAIL_GIVE_UP_HOURS", 6),
+        # Webhooks are tried again with growing pauses (at most an hour) for this long, then dead: more than a day.
+        "WEBHOOK_GIVE_UP_HOURS": _env_int("WEBHOOK_GIVE_UP_HOURS", 25),
+        "WEBHOOK_TIMEOUT_SECONDS": _env_int("WEBHOOK_TIMEOUT_SECONDS", 10),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
         # memory:// counts in each process: several workers or hosts need a shared Redis (redis://host:6379/0).
