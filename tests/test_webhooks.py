@@ -323,7 +323,7 @@ def test_an_erased_candidate_is_named_in_no_payload_and_the_export_lists_the_eve
     erasure.erase_candidate(amina, reason="requested", by=story.admin, now=utcnow())
     db.session.commit()
 
-    payloads = [d.payload for d in db.session.scalars(select(WebhookDelivery))]
+    payloads = [d.payload for d in db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))]
     assert [json.loads(p)["type"] for p in payloads] == ["booking.created", "booking.cancelled"]
     assert not any("Amina" in p or "kandidat" in p for p in payloads)
     assert all(json.loads(p)["data"]["candidate"] == {"id": amina.id, "erased": True} for p in payloads)

@@ -52,9 +52,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 # -- the admin's side -------------------------------------------------------------------------------------------------
 
-def create_integration(name: str, jobcenter: Jobcenter, *, by: User, now: datetime) -> Integration:
+def create_integration(name: str, jobcenter: Jobcenter, *, by: User | None, now: datetime) -> Integration:
     """Create an integration: a job centre's own system, which sees that job centre's candidates only."""
-    integration = Integration(name=name.strip(), jobcenter_id=jobcenter.id, created_by_id=by.id, created_at=now)
+    integration = Integration(name=name.strip(), jobcenter_id=jobcenter.id, created_by_id=by.id if by else None,
+                              created_at=now)
     db.session.add(integration)
     db.session.flush()
     audit.record(by, "integration_created", integration, now=now)
@@ -89,7 +90,7 @@ def check_url(url: str, *, insecure_allowed: bool) -> str:
 
 
 def subscribe(integration: Integration, url: str, events: list[str], *, personal: bool, insecure_allowed: bool,
-              by: User, now: datetime) -> tuple[WebhookSubscription, str]:
+              by: User | None, now: datetime) -> tuple[WebhookSubscription, str]:
     """Subscribe the integration's address to events; returns the subscription and its secret, which is shown once.
 
     The scopes are those the events need, and `candidates:read` when the payloads may carry the candidate's
