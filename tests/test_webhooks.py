@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import conftest
 import pytest
+from pages import FormCase, assert_form_needs_its_csrf_token, count
 from sqlalchemy import select
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -327,3 +328,16 @@ def test_an_erased_candidate_is_named_in_no_payload_and_the_export_lists_the_eve
     assert [json.loads(p)["type"] for p in payloads] == ["booking.created", "booking.cancelled"]
     assert not any("Amina" in p or "kandidat" in p for p in payloads)
     assert all(json.loads(p)["data"]["candidate"] == {"id": amina.id, "erased": True} for p in payloads)
+
+
+def test_the_webhook_forms_need_their_csrf_tokens(csrf_client, make):
+    admin, jobcenter = make.admin(), make.jobcenter("Jobcenter Amager")
+    assert_form_needs_its_csrf_token(csrf_client, FormCase(
+        admin, "/admin/webhooks", "/admin/webhooks/integrations",
+        {"integration-name": "Sagssystem", "integration-jobcenter_id": jobcenter.id}, lambda: count(Integration)))
+    system = db.session.scalar(select(Integration))
+    assert_form_needs_its_csrf_token(csrf_client, FormCase(
+        None, "/admin/webhooks", "/admin/webhooks",
+        {"hook-integration_id": system.id, "hook-url": "https://sag.example.dk/hooks",
+         "hook-events": "booking.created"},
+        lambda: count(WebhookSubscription)))
