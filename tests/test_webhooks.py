@@ -341,3 +341,17 @@ def test_the_webhook_forms_need_their_csrf_tokens(csrf_client, make):
         {"hook-integration_id": system.id, "hook-url": "https://sag.example.dk/hooks",
          "hook-events": "booking.created"},
         lambda: count(WebhookSubscription)))
+
+
+def test_an_erased_organisation_is_named_by_its_pseudonym_in_every_payload(story):
+    amina = story.candidate("Amina Hassan")
+    session = story.make.session(story.employer)
+    story.make.booking(amina, session.slots[0])
+
+    erasure.erase_employer(story.employer.employer, reason="requested", by=story.admin, now=utcnow())
+    db.session.commit()
+
+    payloads = [json.loads(d.payload) for d in db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))]
+    assert [p["type"] for p in payloads] == ["booking.created", "booking.cancelled"]
+    employer_id = story.employer.employer_id
+    assert [p["data"]["session"]["employer"] for p in payloads] == [{"id": employer_id, "name": f"#{employer_id}"}] * 2

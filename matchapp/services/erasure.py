@@ -171,6 +171,7 @@ def erase_employer(employer: Employer, *, reason: str, by: User, now: datetime) 
         for outcome in db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(held))):
             outcome.note = ""
     _scrub_outbox(members, tuple(identifiers), now=now)
+    webhooks.forget_employer(employer.id)
     audit.record(by, "employer_erased", employer, now=now, reason=reason)
 
 

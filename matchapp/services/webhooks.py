@@ -141,6 +141,20 @@ def forget_candidate(candidate: Candidate) -> int:
     return changed
 
 
+def forget_employer(employer_id: int) -> int:
+    """Replace an erased organisation's name by its pseudonym (#<id>) in every payload that names it (for a sole
+    proprietorship the name is a person's); returns how many payloads were changed."""
+    changed = 0
+    for delivery in db.session.scalars(select(WebhookDelivery).where(
+            WebhookDelivery.payload.contains(f'"employer": {{"id": {employer_id}, "name": '))):
+        body = json.loads(delivery.payload)
+        body["data"]["session"]["employer"]["name"] = f"#{employer_id}"
+        delivery.payload = json.dumps(body, ensure_ascii=False)
+        changed += 1
+    db.session.flush()
+    return changed
+
+
 # -- events -----------------------------------------------------------------------------------------------------------
 
 def _candidate(candidate: Candidate, subscription: WebhookSubscription) -> tuple[dict, bool]:
