@@ -88,6 +88,7 @@ def load_config(instance_path: str) -> dict:
                                                          "Integrationsforvaltningen"),
         "PRIVACY_EMAIL": _env("PRIVACY_EMAIL", _env("MAIL_SENDER", "matchapp@kk.dk")),
         "RETENTION_OUTBOX_DAYS": _env_int("RETENTION_OUTBOX_DAYS", 30),  # sent e-mails' bodies and invites
+        "RETENTION_WEBHOOK_DAYS": _env_int("RETENTION_WEBHOOK_DAYS", 30),  # names in delivered webhook payloads
         "RETENTION_TOKEN_DAYS": _env_int("RETENTION_TOKEN_DAYS", 7),  # used or expired sign-in and reset links
         "RETENTION_CANDIDATE_MONTHS": _env_int("RETENTION_CANDIDATE_MONTHS", 12),  # inactive candidates anonymised
         "RETENTION_NOTICE_WEEKS": _env_int("RETENTION_NOTICE_WEEKS", 4),  # the consultant is told this long before

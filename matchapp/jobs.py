@@ -89,9 +89,9 @@ def apply_retention() -> None:
         db.session.commit()
         raise
     log.info("retention: %d e-mail bodies purged, %d unconfirmed registrations and %d links deleted, "
-             "%d warnings queued, %d candidates anonymised, %d notes purged", report.messages_purged,
-             report.registrations_removed, report.tokens_deleted, report.warnings_queued,
-             report.candidates_anonymised, report.notes_purged)
+             "%d warnings queued, %d candidates anonymised, %d notes and %d webhook payloads purged",
+             report.messages_purged, report.registrations_removed, report.tokens_deleted, report.warnings_queued,
+             report.candidates_anonymised, report.notes_purged, report.webhooks_purged)
 
 
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:

@@ -33,7 +33,7 @@ from matchapp.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from matchapp.services import erasure, moves, personal_data, session_changes, waitlist
+from matchapp.services import erasure, moves, personal_data, retention, session_changes, waitlist
 from matchapp.services import webhooks as subscriptions
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import OutcomeEntry, record_follow_ups, record_outcomes
@@ -357,3 +357,23 @@ def test_an_erased_organisation_is_named_by_its_pseudonym_in_every_payload(story
     assert [p["type"] for p in payloads] == ["booking.created", "booking.cancelled"]
     employer_id = story.employer.employer_id
     assert [p["data"]["session"]["employer"] for p in payloads] == [{"id": employer_id, "name": f"#{employer_id}"}] * 2
+
+
+def test_names_leave_delivered_payloads_after_the_retention_period_and_dead_ones_wait_for_the_admin(story, receiver):
+    amina, bo = story.candidate("Amina Hassan"), story.candidate("Bo Berg")
+    session = story.make.session(story.employer)
+    story.make.booking(amina, session.slots[0])
+    deliver()
+    receiver.failing = 500
+    story.make.booking(bo, session.slots[1])
+    for hours in range(0, 27):
+        deliver(now=utcnow() + timedelta(hours=hours))
+    sent, dead = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+    assert (sent.status, dead.status) == (OutboxStatus.SENT, OutboxStatus.DEAD)
+
+    assert retention.apply_retention(now=utcnow() + timedelta(days=29)).webhooks_purged == 0
+    assert retention.apply_retention(now=utcnow() + timedelta(days=31)).webhooks_purged == 1
+    db.session.commit()
+
+    assert json.loads(sent.payload)["data"]["candidate"] == {"id": amina.id}
+    assert json.loads(dead.payload)["data"]["candidate"]["name"] == "Bo Berg"

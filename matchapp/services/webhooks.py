@@ -127,18 +127,33 @@ def send_again(delivery: WebhookDelivery, *, by: User, now: datetime) -> None:
     audit.record(by, "webhook_delivery_sent_again", delivery, now=now)
 
 
-def forget_candidate(candidate: Candidate) -> int:
-    """Strip an erased candidate's external id, name and e-mail address from every payload that carries them, sent
-    or not (the events stay, naming only the candidate's id); returns how many payloads were changed."""
+def _name_by_id(deliveries, **marks) -> int:
+    """Leave only the candidate's id (and the marks) in each payload; how many were changed."""
     changed = 0
-    for delivery in db.session.scalars(select(WebhookDelivery).where(
-            WebhookDelivery.candidate_id == candidate.id, WebhookDelivery.personal.is_(True))):
+    for delivery in deliveries:
         body = json.loads(delivery.payload)
-        body["data"]["candidate"] = {"id": candidate.id, "erased": True}
+        body["data"]["candidate"] = {"id": delivery.candidate_id, **marks}
         delivery.payload, delivery.personal = json.dumps(body, ensure_ascii=False), False
         changed += 1
     db.session.flush()
     return changed
+
+
+def forget_candidate(candidate: Candidate) -> int:
+    """Strip an erased candidate's external id, name and e-mail address from every payload that carries them, sent
+    or not (the events stay, naming only the candidate's id); returns how many payloads were changed."""
+    return _name_by_id(db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.candidate_id == candidate.id, WebhookDelivery.personal.is_(True))), erased=True)
+
+
+def purge_delivered(*, now: datetime) -> int:
+    """Strip the candidate's external id, name and e-mail address from payloads delivered more than
+    RETENTION_WEBHOOK_DAYS ago (the job centre's system has them); dead ones keep theirs until an admin has dealt
+    with them. Returns how many payloads were changed."""
+    cutoff = now - timedelta(days=current_app.config["RETENTION_WEBHOOK_DAYS"])
+    return _name_by_id(db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.personal.is_(True), WebhookDelivery.status == OutboxStatus.SENT,
+        WebhookDelivery.sent_at <= cutoff)))
 
 
 def forget_employer(employer_id: int) -> int:
