@@ -42,6 +42,9 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 30),
         "MAIL_GIVE_UP_HOURS": _env_int("MAIL_GIVE_UP_HOURS", 6),
+        # Webhooks are tried again with growing pauses (at most an hour) for this long, then dead: more than a day.
+        "WEBHOOK_GIVE_UP_HOURS": _env_int("WEBHOOK_GIVE_UP_HOURS", 25),
+        "WEBHOOK_TIMEOUT_SECONDS": _env_int("WEBHOOK_TIMEOUT_SECONDS", 10),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
         # memory:// counts in each process: several workers or hosts need a shared Redis (redis://host:6379/0).
@@ -85,6 +88,7 @@ def load_config(instance_path: str) -> dict:
                                                          "Integrationsforvaltningen"),
         "PRIVACY_EMAIL": _env("PRIVACY_EMAIL", _env("MAIL_SENDER", "matchapp@kk.dk")),
         "RETENTION_OUTBOX_DAYS": _env_int("RETENTION_OUTBOX_DAYS", 30),  # sent e-mails' bodies and invites
+        "RETENTION_WEBHOOK_DAYS": _env_int("RETENTION_WEBHOOK_DAYS", 30),  # names in delivered webhook payloads
         "RETENTION_TOKEN_DAYS": _env_int("RETENTION_TOKEN_DAYS", 7),  # used or expired sign-in and reset links
         "RETENTION_CANDIDATE_MONTHS": _env_int("RETENTION_CANDIDATE_MONTHS", 12),  # inactive candidates anonymised
         "RETENTION_NOTICE_WEEKS": _env_int("RETENTION_NOTICE_WEEKS", 4),  # the consultant is told this long before

@@ -1,6 +1,6 @@
 """The scheduler process: one APScheduler BlockingScheduler whose jobs read due work from the database:
-deliver the outbox, reminders, "record the outcome" nudges, 60-day follow-ups, the dashboard's figures and data
-retention (once a day).
+deliver the outbox and the webhooks, reminders, "record the outcome" nudges, 60-day follow-ups, the dashboard's
+figures and data retention (once a day).
 
 Run exactly one (`flask --app wsgi scheduler`), never inside web workers. Every job is safe to run twice: due
 work is claimed in the database before it is acted on, so a restart or a second scheduler sends nothing twice.
@@ -14,7 +14,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from matchapp import mail
+from matchapp import mail, webhooks
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.services import figures, nudges, reminders, retention, user_sessions
@@ -27,6 +27,13 @@ def deliver_outbox() -> None:
     report = mail.deliver_due(now=utcnow())
     if report.sent or report.failed or report.dead:
         log.info("outbox: sent %d, failed %d, dead %d", report.sent, report.failed, report.dead)
+
+
+def deliver_webhooks() -> None:
+    """Send the webhooks that are due."""
+    report = webhooks.deliver_due(now=utcnow())
+    if report.sent or report.failed or report.dead:
+        log.info("webhooks: sent %d, failed %d, dead %d", report.sent, report.failed, report.dead)
 
 
 def queue_reminders() -> None:
@@ -82,9 +89,9 @@ def apply_retention() -> None:
         db.session.commit()
         raise
     log.info("retention: %d e-mail bodies purged, %d unconfirmed registrations and %d links deleted, "
-             "%d warnings queued, %d candidates anonymised, %d notes purged", report.messages_purged,
-             report.registrations_removed, report.tokens_deleted, report.warnings_queued,
-             report.candidates_anonymised, report.notes_purged)
+             "%d warnings queued, %d candidates anonymised, %d notes and %d webhook payloads purged",
+             report.messages_purged, report.registrations_removed, report.tokens_deleted, report.warnings_queued,
+             report.candidates_anonymised, report.notes_purged, report.webhooks_purged)
 
 
 def run_in_app(app: Flask, job: Callable[[], None]) -> Callable[[], None]:
@@ -112,6 +119,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     config = app.config
     scheduler.add_job(run_in_app(app, deliver_outbox), "interval", seconds=config["SCHEDULER_OUTBOX_SECONDS"],
                       id="deliver_outbox", name="deliver_outbox", next_run_time=utcnow())
+    scheduler.add_job(run_in_app(app, deliver_webhooks), "interval", seconds=config["SCHEDULER_OUTBOX_SECONDS"],
+                      id="deliver_webhooks", name="deliver_webhooks", next_run_time=utcnow())
     scheduler.add_job(run_in_app(app, queue_reminders), "interval", seconds=config["SCHEDULER_REMINDER_SECONDS"],
                       id="queue_reminders", name="queue_reminders", next_run_time=utcnow())
     for job in (queue_outcome_nudges, queue_follow_up_requests, remove_expired_sessions):

@@ -6,7 +6,6 @@ import logging
 import smtplib
 import ssl
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -16,12 +15,12 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
 
-from matchapp import ical
+from matchapp import ical, outbox
 from matchapp.extensions import db
 from matchapp.logs import redact
 from matchapp.models import Booking, OutboxMessage, OutboxStatus, User
+from matchapp.outbox import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ SUBJECTS = {
     "follow_up_request": _l("Follow-up: employment status 60 days after the course"),
     "retention_warning": _l("A candidate will be anonymised soon"),  # never the name: subjects show in lists
 }
-CLAIM_MINUTES = 10  # a pass that dies mid-send gives its claim back after this long
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -134,31 +132,6 @@ def _connect() -> smtplib.SMTP:
     return server
 
 
-def _claim(message_id: int, *, now: datetime) -> bool:
-    """Take one due message for this pass, in its own committed transaction; False if another pass has it."""
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.next_attempt_at <= now,
-               or_(OutboxMessage.status == OutboxStatus.PENDING,
-                   (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until < now)))
-        .values(status=OutboxStatus.SENDING, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
-    ).rowcount == 1
-    db.session.commit()
-    return claimed
-
-
-def _retry_wait(attempts: int) -> timedelta:
-    """1, 2, 4, 8 … minutes after each failure, at most an hour."""
-    return timedelta(minutes=min(2 ** (attempts - 1), 60))
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-
-
 def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
     """Send the outbox messages that are due, each claimed first so that no message goes twice.
 
@@ -168,18 +141,10 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
     report = DeliveryReport()
     if not smtp_configured():
         return report
-    due = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.next_attempt_at <= now,
-               or_(OutboxMessage.status == OutboxStatus.PENDING,
-                   (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until < now)))
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
-    db.session.commit()
     server = None
     try:
-        for message_id in due:
-            if not _claim(message_id, now=now):
+        for message_id in outbox.due_ids(OutboxMessage, now=now, limit=limit):
+            if not outbox.claim(OutboxMessage, message_id, now=now):
                 continue
             message = db.session.get(OutboxMessage, message_id)
             outgoing = compose(message)
@@ -192,8 +157,7 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
                 server = _close(server)
                 _record_failure(message, error, now=now, report=report)
             else:
-                message.status, message.sent_at, message.claimed_until = OutboxStatus.SENT, now, None
-                report.sent += 1
+                outbox.record_sent(message, now=now, report=report)
             db.session.commit()
     finally:
         _close(server)
@@ -214,20 +178,14 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {redact(text)}"[:300]
 
 
-def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime, report: DeliveryReport) -> None:
-    message.attempts += 1
-    message.last_error = _describe(error)
-    message.claimed_until = None
-    retry_at = now + _retry_wait(message.attempts)
-    if retry_at > message.give_up_at:
-        message.status = OutboxStatus.DEAD
-        report.dead += 1
+def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime,
+                    report: DeliveryReport) -> None:
+    if outbox.record_failure(message, _describe(error), now=now, report=report):
         log.error("outbox message %s is dead after %s attempts (%s)", message.id, message.attempts,
                   message.last_error)
     else:
-        message.status, message.next_attempt_at = OutboxStatus.PENDING, retry_at
-        report.failed += 1
-        log.warning("outbox message %s failed (%s); next attempt %s", message.id, message.last_error, retry_at)
+        log.warning("outbox message %s failed (%s); next attempt %s", message.id, message.last_error,
+                    message.next_attempt_at)
 
 
 def _close(server: smtplib.SMTP | None) -> None:
@@ -241,8 +199,4 @@ def _close(server: smtplib.SMTP | None) -> None:
 
 def send_again(message: OutboxMessage, *, now: datetime) -> None:
     """Give a dead message a new round of attempts (an admin's "send again")."""
-    message.status = OutboxStatus.PENDING
-    message.attempts = 0
-    message.next_attempt_at = now
-    message.give_up_at = now + timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"])
-    message.last_error = None
+    outbox.start_again(message, now=now, give_up_hours=current_app.config["MAIL_GIVE_UP_HOURS"])

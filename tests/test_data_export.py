@@ -36,8 +36,9 @@ from matchapp.models import (
     UserToken,
     WaitlistEntry,
     WaitlistOffer,
+    WebhookDelivery,
 )
-from matchapp.services import accounts, personal_data, user_sessions, waitlist
+from matchapp.services import accounts, personal_data, user_sessions, waitlist, webhooks
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import (
     OutcomeEntry,
@@ -51,7 +52,7 @@ YESTERDAY = datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 CANDIDATE_TABLES = {"users", "candidate", "enrollment", "booking", "outcome", "consultant_outcome",
                     "candidate_feedback", "follow_up",
                     "outbox_message", "audit_event", "user_session", "user_token", "sent_notice", "waitlist_entry",
-                    "waitlist_offer"}
+                    "waitlist_offer", "webhook_delivery"}
 EMPLOYER_TABLES = {"users", "employer", "interview_session", "outbox_message", "audit_event", "user_session",
                    "user_token", "sent_notice"}
 STAFF_TABLES = {"users", "outbox_message", "audit_event", "user_session", "user_token", "sent_notice"}
@@ -69,6 +70,9 @@ class World:
         self.alma = make.candidate(completed=[course], consultant=self.consultant, name="Alma Andersen")
         self.bent = make.candidate(completed=[course], consultant=self.consultant, name="Bent Bertelsen")
         self.alma.user.phone, self.bent.user.phone = "+45 20 11 11 11", "+45 30 22 22 22"
+        system = webhooks.create_integration("Sagssystem", self.consultant.jobcenter, by=self.consultant, now=now)
+        webhooks.subscribe(system, "https://sag.example.dk/hooks", ["booking.created"], personal=True,
+                           insecure_allowed=False, by=self.consultant, now=now)
         accounts.update_pitch(self.alma, "Alma taler fem sprog og elsker morgenvagter.", now=now)
         accounts.update_pitch(self.bent, "Bent har kørekort til truck og gaffeltruck.", now=now)
         self.hotel = make.employer(name="Hotel Alfa A/S")
@@ -170,6 +174,7 @@ def rows_about(user: User) -> dict[str, set[int]]:
             "follow_up": ids(select(FollowUp.id).where(FollowUp.candidate_id == candidate.id)),
             "waitlist_entry": entries,
             "waitlist_offer": ids(select(WaitlistOffer.id).where(WaitlistOffer.entry_id.in_(entries))),
+            "webhook_delivery": ids(select(WebhookDelivery.id).where(WebhookDelivery.candidate_id == candidate.id)),
         }
     if user.employer_id:
         created = select(InterviewSession.id).where(InterviewSession.created_by_id == user.id)

@@ -30,8 +30,8 @@ from sqlalchemy import select, text
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
-from matchapp.services import accounts, catalogue, funnel
+from matchapp.models import OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus, WebhookDelivery
+from matchapp.services import accounts, catalogue, funnel, webhooks
 from matchapp.services import booking as booking_service
 
 # Tables that a refused request may still write to: the audit trail (a failed sign-in is audited) and the
@@ -71,7 +71,7 @@ CONTENT_TYPES = ["form", "multipart", "json", "text"]
 # How each URL argument is filled in: names of the world's objects (a real id) or a string strategy.
 ID_ARGUMENTS = {"session_id": "session", "slot_id": "slot", "booking_id": "booking", "candidate_id": "candidate",
                 "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant",
-                "entry_id": "entry"}
+                "entry_id": "entry", "subscription_id": "subscription", "delivery_id": "delivery"}
 # Routes whose id argument names another of the world's objects than the name says by default.
 ENDPOINT_ID_ARGUMENTS = {"consultant.booking_outcome": {"booking_id": "held_booking"}}  # a meeting that has begun
 STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token", "offer_token"),
@@ -98,6 +98,9 @@ class World:
         session = make.session(self.employer, interviewers=2)
         kok = make.session(self.employer, day=date.today() + timedelta(days=3), title="Kok")  # open to the candidate
         self.admin = make.admin()
+        system = webhooks.create_integration("Sagssystem", self.consultant.jobcenter, by=self.admin, now=now)
+        subscription, _secret = webhooks.subscribe(system, "https://sag.example.dk/hooks", ["booking.created"],
+                                                   personal=False, insecure_allowed=False, by=self.admin, now=now)
         result = booking_service.book_slots(self.candidate_obj, [session.slots[0].id], by=self.candidate_obj.user,
                                             now=now)
         held = make.session(self.employer, day=date.today() - timedelta(days=1), created_at=now - timedelta(days=10))
@@ -121,7 +124,8 @@ class World:
                     "held_booking": held_booking.id,
                     "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
                     "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id,
-                    "entry": entry.id}
+                    "entry": entry.id, "subscription": subscription.id,
+                    "delivery": db.session.scalar(select(WebhookDelivery.id).limit(1))}
         self.users = {"anonymous": None, "candidate": self.candidate_obj.user.email, "employer": self.employer.email,
                       "consultant": self.consultant.email, "admin": self.admin.email}
         del self.candidate_obj, self.employer, self.consultant, self.admin  # ids and addresses outlive the objects

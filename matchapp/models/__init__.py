@@ -27,6 +27,7 @@ from matchapp.models.outcome import (
 from matchapp.models.session import InterviewSession, MeetingMode, SessionStatus, Slot, SlotStatus
 from matchapp.models.user import Candidate, Role, TargetGroup, User, UserSession, UserToken
 from matchapp.models.waitlist import WaitlistEntry, WaitlistOffer, WaitStatus
+from matchapp.models.webhook import EVENTS, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Attendance", "CandidateFeedback", "ConsultantOutcome", "EmploymentStatus", "EmploymentType", "FollowUp",
@@ -36,5 +37,5 @@ __all__ = [
     "Integration", "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role",
     "SentNotice",
     "SessionStatus", "Slot", "SlotStatus", "TargetGroup", "User", "UserSession", "UserToken",
-    "WaitlistEntry", "WaitlistOffer", "WaitStatus", "SCOPES",
+    "WaitlistEntry", "WaitlistOffer", "WaitStatus", "SCOPES", "EVENTS", "WebhookDelivery", "WebhookSubscription",
 ]

@@ -1,7 +1,8 @@
 """Erasure (GDPR art. 17): a candidate, an employer's member or a whole organisation.
 
 What identifies the person goes from every table: name, e-mail address, phone, pitch, free text, the employer's
-notes on their meetings, their e-mails in the outbox, and the bodies of e-mails to others that name them. What
+notes on their meetings, their e-mails in the outbox, the bodies of e-mails to others that name them, and their
+name, address and external id from webhook payloads (the events stay, naming the candidate's id only). What
 the figures count stays, pseudonymous: the user row (as "#<id>"), the candidate's job centre and target group,
 enrollments, bookings, outcomes, answers and follow-ups, so the dashboard shows the same figures after an erasure as
 before. The audit log keeps its entries (ids only) and one more: who erased, when, and a reason from a fixed list.
@@ -30,7 +31,7 @@ from matchapp.models import (
     User,
     UserToken,
 )
-from matchapp.services import audit, locks, user_sessions, waitlist
+from matchapp.services import audit, locks, user_sessions, waitlist, webhooks
 from matchapp.services.booking import cancel_booking
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.sessions import cancel_session
@@ -121,6 +122,7 @@ def erase_candidate(candidate: Candidate, *, reason: str, by: User | None, now: 
     for outcome in db.session.scalars(select(Outcome).where(Outcome.booking_id.in_([b.id for b in bookings]))):
         outcome.note = ""
     _scrub_outbox([user], identifiers, now=now)
+    webhooks.forget_candidate(candidate)
     audit.record(by, "candidate_erased", candidate, now=now, reason=reason)
 
 
@@ -170,6 +172,7 @@ def erase_employer(employer: Employer, *, reason: str, by: User, now: datetime) 
         for outcome in db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(held))):
             outcome.note = ""
     _scrub_outbox(members, tuple(identifiers), now=now)
+    webhooks.forget_employer(employer.id)
     audit.record(by, "employer_erased", employer, now=now, reason=reason)
 
 

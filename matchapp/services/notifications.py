@@ -1,5 +1,5 @@
 """Who is told about a meeting, and which e-mail and calendar invite each of them gets: outbox rows written in the
-change's transaction (rules 6-8 and 10 of docs/booking-rules.md)."""
+change's transaction (rules 6-8 and 10 of docs/booking-rules.md); and the job centre's systems, by webhook."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +7,7 @@ from datetime import datetime
 
 from matchapp import ical, mail
 from matchapp.models import Booking, Clash, Role, SessionStatus, Slot, User
+from matchapp.services import webhooks
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def tell_booked(booking: Booking, *, now: datetime) -> None:
         template = "booking_made_for_you" if (recipient.id == booking.candidate.user_id
                                               and booking.booked_by_id != recipient.id) else "booking_confirmed"
         mail.queue(recipient, template, now=now, booking=booking, invite=invite_for(booking, recipient, ical.REQUEST))
+    webhooks.booking_created(booking, now=now)
 
 
 def tell_cancelled(booking: Booking, *, reason: str | None, now: datetime, clash: ClashNote | None = None) -> None:
@@ -60,6 +62,7 @@ def tell_cancelled(booking: Booking, *, reason: str | None, now: datetime, clash
         mail.queue(recipient, "booking_cancelled", now=now, booking=booking, reason=reason,
                    session_cancelled=session_cancelled, clash=clash, find=find,
                    invite=invite_for(booking, recipient, ical.CANCEL))
+    webhooks.booking_cancelled(booking, now=now)
 
 
 def tell_moved(booking: Booking, old_slot: Slot, *, now: datetime) -> None:
@@ -68,3 +71,4 @@ def tell_moved(booking: Booking, old_slot: Slot, *, now: datetime) -> None:
     for recipient in people_of(booking):
         mail.queue(recipient, "booking_moved", now=now, booking=booking, old_starts_at=old_slot.starts_at,
                    old_ends_at=old_slot.ends_at, invite=invite_for(booking, recipient, ical.REQUEST))
+    webhooks.booking_moved(booking, old_slot, now=now)

@@ -30,7 +30,7 @@ from matchapp.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from matchapp.services import audit, availability
+from matchapp.services import audit, availability, webhooks
 from matchapp.services.errors import MatchappError
 
 OPEN, GONE, BOOKED, ALREADY_BOOKED, LEFT = "open", "gone", "booked", "already_booked", "left"
@@ -128,6 +128,7 @@ def _make_offer(entry: WaitlistEntry, slot: Slot, *, now: datetime) -> WaitlistO
     audit.record(None, "waitlist_offer_made", offer, now=now)
     mail.queue(entry.candidate.user, "waitlist_offer", now=now, offer=offer, slot=slot, session=slot.session,
                link=mail.external_url("offers.offer", token=raw))
+    webhooks.waitlist_offered(offer, now=now)
     return offer
 
 

@@ -31,7 +31,7 @@ from matchapp.models import (
     User,
 )
 from matchapp.models.outcome import RecordedOutcome
-from matchapp.services import audit
+from matchapp.services import audit, webhooks
 from matchapp.services.errors import Conflict, MatchappError, NotAllowed
 
 FOLLOW_UP_DAYS = 60
@@ -137,6 +137,7 @@ def record_outcomes(session: InterviewSession, entries: list[OutcomeEntry], *, b
         if entry.booking_id not in existing or db.session.is_modified(outcome):
             outcome.updated_at = now
             changed += 1
+            webhooks.outcome_recorded(bookings[entry.booking_id], outcome, now=now)
         db.session.add(outcome)
         saved += 1
     db.session.flush()
@@ -178,6 +179,7 @@ def record_consultant_outcome(booking: Booking, entry: OutcomeEntry, *, by: User
     db.session.add(record)
     db.session.flush()
     audit.record(by, "outcome_recorded_by_consultant", booking, now=now)
+    webhooks.outcome_recorded(booking, record, now=now)
     return record
 
 
@@ -353,6 +355,7 @@ def record_follow_ups(run: CourseRun, statuses: dict[int, EmploymentStatus], *, 
         follow_up.status, follow_up.source, follow_up.recorded_by_id, follow_up.recorded_at = (
             status, "consultant", by.id, now)
         db.session.add(follow_up)
+        webhooks.follow_up_recorded(follow_up, db.session.get(Candidate, candidate_id), now=now)
     db.session.flush()
     if changed:
         audit.record(by, "follow_ups_recorded", run, now=now)

@@ -42,6 +42,7 @@ from matchapp.models import (
     UserToken,
     WaitlistEntry,
     WaitlistOffer,
+    WebhookDelivery,
 )
 from matchapp.services import audit
 from matchapp.services.mailbox import mask_secret_links
@@ -63,6 +64,7 @@ NOTHING_ABOUT_A_PERSON = {
     "booking_figure": "dashboard figures: ids and counts only, rebuilt from the tables exported here",
     "course_booking_figure": "dashboard figures: ids and counts only, rebuilt from the tables exported here",
     "figures_refresh": "when the dashboard figures were last rebuilt: one time",
+    "webhook_subscription": "an integration's address, events and signing secret (who made it: the audit log)",
 }
 
 @dataclass(frozen=True)
@@ -300,6 +302,15 @@ def _outbox_rows(person: User) -> list[dict]:
              "sent_at": _iso(m.sent_at), "purged_at": _iso(m.purged_at),
              "text": mask_secret_links(m.body_text) if with_text and m.purged_at is None else None}
             for m in messages]
+
+
+@_source("webhook_delivery", _l("Events about you sent to the job centre's systems"), CANDIDATE,
+         ("kind", "created_at", "status_text", "sent_at", "text"))
+def _webhook_rows(person: User) -> list[dict]:
+    deliveries = db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.candidate_id == person.candidate.id).order_by(WebhookDelivery.id)) if person.candidate else []
+    return [{"id": d.id, "kind": d.event, "status": d.status.value, "status_text": _label(d.status),
+             "created_at": _iso(d.created_at), "sent_at": _iso(d.sent_at), "text": d.payload} for d in deliveries]
 
 
 def _audit_objects(person: User) -> list:

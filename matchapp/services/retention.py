@@ -36,7 +36,7 @@ from matchapp.models import (
     UserSession,
     UserToken,
 )
-from matchapp.services import audit, locks
+from matchapp.services import audit, locks, webhooks
 from matchapp.services.accounts import ACTIVATE
 from matchapp.services.erasure import erase_candidate
 from matchapp.services.errors import Conflict
@@ -56,6 +56,7 @@ class RetentionReport:
     warnings_queued: int
     candidates_anonymised: int
     notes_purged: int
+    webhooks_purged: int
 
 
 def _config(key: str) -> int:
@@ -268,4 +269,5 @@ def apply_retention(*, now: datetime) -> RetentionReport:
         warnings_queued=warn_consultants_of_anonymisation(now=now),
         candidates_anonymised=anonymise_inactive_candidates(now=now),
         notes_purged=purge_outcome_notes(now=now),
+        webhooks_purged=webhooks.purge_delivered(now=now),
     )

@@ -27,7 +27,7 @@ from matchapp.models import (
     User,
     WaitlistOffer,
 )
-from matchapp.services import audit, availability, locks, notifications, offers, session_clashes, waitlist
+from matchapp.services import audit, availability, locks, notifications, offers, session_clashes, waitlist, webhooks
 from matchapp.services import booking as rules
 from matchapp.services.errors import Conflict, MatchappError
 from matchapp.services.session_changes_plan import Clashing, SlotNow, TimesPlan, plan_times
@@ -336,6 +336,7 @@ def _tell_changed(booking: Booking, *, old_times: tuple[datetime, datetime] | No
     for recipient in notifications.people_of(booking):
         mail.queue(recipient, "session_changed", now=now, booking=booking, old_times=old_times, clash=clash,
                    meetings=meetings, invite=notifications.invite_for(booking, recipient, ical.REQUEST))
+    webhooks.session_changed(booking, old_times=old_times, now=now)
 
 
 def change_interviewer(booking: Booking, lane: int, *, by: User, now: datetime) -> None:

@@ -33,6 +33,7 @@ from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import (
+    EVENTS,
     Attendance,
     Booking,
     BookingStatus,
@@ -42,6 +43,7 @@ from matchapp.models import (
     InterviewSession,
     MeetingMode,
     OutboxMessage,
+    OutboxStatus,
     Outcome,
     Result,
     SessionStatus,
@@ -49,8 +51,9 @@ from matchapp.models import (
     WaitlistEntry,
     WaitlistOffer,
     WaitStatus,
+    WebhookDelivery,
 )
-from matchapp.services import accounts, sessions, waitlist
+from matchapp.services import accounts, sessions, waitlist, webhooks
 from matchapp.services.availability import (
     bookable_sessions,
     check_selection,
@@ -100,6 +103,7 @@ class Ids:
     offer_token: str  # a waiting-list offer of a free time e-mailed to a candidate (Lone)
     taken_slot: int  # a time Amina could book, which other candidates booked after her find page showed it
     held_booking: int  # a held meeting of the consultant's job centre with the employer's and the consultant's record
+    webhook: int  # a job centre's system subscribed to webhooks, with a delivered and a dead event
 
 
 def waiting_list_offer(candidate: Candidate, *, now) -> str:
@@ -166,6 +170,31 @@ def a_meeting_both_recorded(consultant: User) -> int:
     return booking.id
 
 
+def a_webhook_with_a_dead_event(candidate: Candidate, booking: Booking, *, now) -> int:
+    """The job centre's case system subscribed to every event, with the booking's event sent and the move's dead."""
+    system = webhooks.create_integration("Sagssystem", candidate.jobcenter, by=None, now=now)
+    subscription, _secret = webhooks.subscribe(system, "https://sag.example.dk/hooks", list(EVENTS), personal=True,
+                                               insecure_allowed=False, by=None, now=now)
+    webhooks.booking_created(booking, now=now)
+    webhooks.booking_moved(booking, booking.slot, now=now)
+    db.session.flush()
+    sent, dead = db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == subscription.id).order_by(WebhookDelivery.id)).all()
+    sent.status, sent.attempts, sent.sent_at = OutboxStatus.SENT, 1, now
+    dead.status, dead.attempts, dead.last_error = OutboxStatus.DEAD, 30, "HTTP 503"
+    return subscription.id
+
+
+def subscribe_a_system(page: Page, ids: Ids) -> Response:
+    """Subscribe the case system's address to the first event: the page that shows the secret once."""
+    form = page.locator("main form[action$=webhooks]")
+    form.locator("input[name=hook-url]").fill("https://sag.example.dk/ny")
+    form.locator("input[name=hook-events]").first.check()
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit]").first.click()
+    return navigation.value
+
+
 def prepare(site: Site) -> Ids:
     """Give the demo data what the pages need to show everything: a booked meeting, a draft, e-mailed links."""
     now = utcnow()
@@ -206,6 +235,7 @@ def prepare(site: Site) -> Ids:
         omar = accounts.find_user(NO_COURSE).candidate
         db.session.execute(update(Enrollment).where(Enrollment.candidate_id == omar.id).values(completed_at=None))
         dormant.user.created_at, dormant.user.last_active_at = now - timedelta(days=350), None
+        webhook = a_webhook_with_a_dead_event(amina, booked[0], now=now)
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
                   sign_in_token=accounts.issue_token(sign_in_user, accounts.SIGN_IN, minutes=600, now=now),
@@ -214,7 +244,7 @@ def prepare(site: Site) -> Ids:
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
                   employer=mette.employer_id, member=mette.id, booking=booked[0].id,
                   offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot,
-                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)))
+                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)), webhook=webhook)
         db.session.commit()
     return ids
 
@@ -422,6 +452,14 @@ VISITS = [
     Visit(ADMIN, "consultant-errors", "admin.consultant_new", lambda i: "/admin/",
           submit("main form[action$=consultants]")),
     Visit(ADMIN, "mailbox", "admin.mailbox", lambda i: "/admin/mailbox"),
+    Visit(ADMIN, "webhooks", "admin.webhooks_index", lambda i: "/admin/webhooks"),
+    Visit(ADMIN, "webhook-errors", "admin.webhook_new", lambda i: "/admin/webhooks",
+          submit("main form[action$=webhooks]")),
+    Visit(ADMIN, "integration-errors", "admin.integration_new", lambda i: "/admin/webhooks",
+          submit("main form[action$=integrations]")),
+    Visit(ADMIN, "webhook-secret", "admin.webhook_new", lambda i: "/admin/webhooks", subscribe_a_system),
+    Visit(ADMIN, "webhook", "admin.webhook", lambda i: f"/admin/webhooks/{i.webhook}"),
+    Visit(ADMIN, "webhook-dead", "admin.webhook", lambda i: f"/admin/webhooks/{i.webhook}?show=dead"),
     Visit(ADMIN, "mailbox-message", "admin.mailbox_message", lambda i: f"/admin/mailbox/{i.mail_message}"),
     Visit(ADMIN, "candidates", "consultant.candidates", lambda i: "/consultant/"),
     Visit(ADMIN, "candidate", "consultant.candidate", lambda i: f"/consultant/candidates/{i.candidate}"),
