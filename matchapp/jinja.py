@@ -31,7 +31,8 @@ NAV_LINKS = {
                    ("dashboard.index", _l("Dashboard"))],
     "admin": [("admin.dashboard", _l("Administration")), ("consultant.candidates", _l("Candidates")),
               ("consultant.employers", _l("Employers")), ("consultant.runs", _l("Course runs")),
-              ("dashboard.index", _l("Dashboard")), ("admin.mailbox", _l("Outbox"))],
+              ("dashboard.index", _l("Dashboard")), ("admin.mailbox", _l("Outbox")),
+              ("admin.integrations_list", _l("Integrations"))],
 }
 THEMES = {"candidate": "dkfds-borgerdk.min.css", "employer": "dkfds-virkdk.min.css"}
 # Signed-out pages that belong to one side wear that side's theme, so that its look does not change at sign-in:

@@ -167,6 +167,7 @@ class CandidateData:
     jobcenter_id: int
     target_group: TargetGroup
     consultant_id: int | None
+    external_id: str | None = None  # the job centre's own system's id (never a CPR number)
 
 
 def create_candidate(data: CandidateData, *, created_by: User, now: datetime) -> Candidate:
@@ -181,13 +182,31 @@ def create_candidate(data: CandidateData, *, created_by: User, now: datetime) ->
     user = User(email=email, name=data.name.strip(), phone=data.phone or None, role=Role.CANDIDATE,
                 jobcenter_id=data.jobcenter_id, created_at=now)
     candidate = Candidate(user=user, jobcenter_id=data.jobcenter_id, consultant_id=data.consultant_id,
-                          target_group=data.target_group, pitch="")
+                          target_group=data.target_group, pitch="", external_id=data.external_id)
     db.session.add(candidate)
     db.session.flush()
     audit.record(created_by, "candidate_created", candidate, now=now)
     mail.queue(user, "candidate_welcome", now=now, link=mail.external_url("auth.link_request"),
                privacy=mail.external_url("privacy.notice"))
     return candidate
+
+
+def update_candidate(candidate: Candidate, *, name: str, email: str, phone: str | None, target_group: TargetGroup,
+                     by: User, now: datetime) -> bool:
+    """Change a candidate's name, e-mail address, phone and target group (as the job centre's system has them);
+    audited when something changed. Returns whether something did.
+
+    :raises MatchappError: the new e-mail address belongs to another user.
+    """
+    user = candidate.user
+    if normalise_email(email) != user.email:
+        user.email = _claim_email(email)
+    user.name, user.phone, candidate.target_group = name.strip(), phone or None, target_group
+    changed = db.session.is_modified(user) or db.session.is_modified(candidate)
+    if changed:
+        db.session.flush()
+        audit.record(by, "candidate_updated", candidate, now=now)
+    return changed
 
 
 def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:

@@ -1,0 +1,50 @@
+"""Courses, the job centre's course runs, and completions of a run (what a roster says)."""
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import select
+
+from matchapp.localtime import utcnow
+from matchapp.models import Course, CourseRun
+from matchapp.services import catalogue
+from matchapp.web.api.access import acting_user, candidate_or_404, jobcenter_id, run_or_404, scoped
+from matchapp.web.api.blueprint import bp
+from matchapp.web.api.pages import page_of
+from matchapp.web.api.schemas import CompletionIn, CompletionSchema, CoursePage, CourseRunPage, ListArgs
+
+
+@bp.get("/courses")
+@bp.arguments(ListArgs, location="query")
+@bp.response(200, CoursePage)
+@bp.doc(tags=["courses"])
+@scoped("courses:read")
+def courses(args):
+    """Every course, in pages."""
+    return page_of(select(Course), Course.id, args,
+                   lambda c: {"id": c.id, "name": c.name, "description": c.description})
+
+
+@bp.get("/course-runs")
+@bp.arguments(ListArgs, location="query")
+@bp.response(200, CourseRunPage)
+@bp.doc(tags=["courses"])
+@scoped("courses:read")
+def course_runs(args):
+    """The job centre's course runs (cohorts), in pages."""
+    return page_of(select(CourseRun).where(CourseRun.jobcenter_id == jobcenter_id()), CourseRun.id, args,
+                   lambda r: {"id": r.id, "course_id": r.course_id, "starts_on": r.starts_on, "ends_on": r.ends_on})
+
+
+@bp.post("/course-runs/<int:run_id>/completions")
+@bp.arguments(CompletionIn)
+@bp.response(200, CompletionSchema)
+@bp.doc(tags=["courses"])
+@scoped("rosters:write")
+def completion(body, run_id: int):
+    """Enrol a candidate (by external id) in the run, completed at the time given (null: not completed).
+    Sending the same again changes nothing."""
+    run, candidate = run_or_404(run_id), candidate_or_404(body["external_id"])
+    completed_at = body["completed_at"].astimezone(UTC) if body["completed_at"] else None
+    enrollment = catalogue.record_completion(candidate, run, completed_at, by=acting_user(), now=utcnow())
+    return {"external_id": candidate.external_id, "course_run_id": run.id, "completed_at": enrollment.completed_at}
