@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import after_this_request, g, request
 from flask_smorest import abort
 from sqlalchemy import select
 
@@ -40,7 +40,12 @@ def authenticate() -> None:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= integrations.LAST_USED_EVERY:
         key_id = key.id
-        transaction.write_bookkeeping(lambda: integrations.mark_used(db.session.get(ApiKey, key_id), now=now))
+
+        @after_this_request
+        def note_use(response):  # only a request that was answered: a refused one changes nothing
+            if response.status_code < 400:
+                transaction.write_bookkeeping(lambda: integrations.mark_used(db.session.get(ApiKey, key_id), now=now))
+            return response
 
 
 def scoped(scope: str):
