@@ -50,7 +50,7 @@ from matchapp.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from matchapp.services import accounts, sessions, waitlist
+from matchapp.services import accounts, integrations, sessions, waitlist
 from matchapp.services.availability import (
     bookable_sessions,
     check_selection,
@@ -76,6 +76,10 @@ NOT_PAGES = {
     "dashboard.workbook_file": "an Excel workbook (.xlsx) download",
     "privacy.my_data_json": "a JSON download of the signed-in person's data (its page is privacy.my_data)",
     "privacy.candidate_data_json": "a JSON download of a candidate's data (its page is privacy.candidate_data)",
+    "api-docs.openapi_json": "the REST API's OpenAPI document (JSON; its page is api_reference.docs)",
+    **{f"api.{name}": "JSON of the REST API, for a job centre's systems" for name in (
+        "candidates", "candidate", "courses", "course_runs", "sessions", "free_times", "bookings", "booking",
+        "outcome", "follow_ups")},
 }
 
 
@@ -99,6 +103,25 @@ class Ids:
     offer_token: str  # a waiting-list offer of a free time e-mailed to a candidate (Lone)
     taken_slot: int  # a time Amina could book, which other candidates booked after her find page showed it
     held_booking: int  # a held meeting of the consultant's job centre with the employer's and the consultant's record
+    integration: int  # a job centre's system, with a key
+
+
+def an_integration_with_a_key(admin: User, candidate: Candidate, *, now) -> int:
+    """A system of the candidate's job centre, with a key (and a revoked one) the admin made."""
+    integration = integrations.create_integration("Sagssystem", candidate.jobcenter, by=admin, now=now)
+    integrations.create_key(integration, ["bookings:read"], by=admin, now=now)
+    old, _raw = integrations.create_key(integration, ["bookings:read", "outcomes:write"], by=admin, now=now)
+    integrations.revoke_key(old, by=admin, now=now)
+    return integration.id
+
+
+def make_a_key(page: Page, ids: Ids) -> Response:
+    """Tick the first scope and make a key: the page shows it once."""
+    form = page.locator("main form[action$=keys]")
+    form.locator("input[type=checkbox]").first.check()
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit]").first.click()
+    return navigation.value
 
 
 def waiting_list_offer(candidate: Candidate, *, now) -> str:
@@ -213,7 +236,8 @@ def prepare(site: Site) -> Ids:
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
                   employer=mette.employer_id, member=mette.id, booking=booked[0].id,
                   offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot,
-                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)))
+                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)),
+                  integration=an_integration_with_a_key(accounts.find_user(ADMIN), amina, now=now))
         db.session.commit()
     return ids
 
@@ -401,6 +425,14 @@ VISITS = [
     Visit(ADMIN, "employer", "admin.employer", lambda i: f"/admin/employers/{i.employer}"),
     Visit(ADMIN, "employer-erase", "privacy.employer_erase", lambda i: f"/privacy/employers/{i.employer}/erase"),
     Visit(ADMIN, "member-erase", "privacy.member_erase", lambda i: f"/privacy/users/{i.member}/erase"),
+    Visit(ADMIN, "integrations", "admin.integrations_list", lambda i: "/admin/integrations"),
+    Visit(ADMIN, "integration-errors", "admin.integration_new", lambda i: "/admin/integrations",
+          submit("main form[action$=integrations]"), 422),
+    Visit(ADMIN, "integration", "admin.integration", lambda i: f"/admin/integrations/{i.integration}"),
+    Visit(ADMIN, "api-key-errors", "admin.api_key_new", lambda i: f"/admin/integrations/{i.integration}",
+          submit("main form[action$=keys]"), 422),
+    Visit(ADMIN, "api-key-new", "admin.api_key_new", lambda i: f"/admin/integrations/{i.integration}", make_a_key),
+    Visit(None, "api-docs", "api_reference.docs", lambda i: "/api/v1/docs"),
 ]
 
 
