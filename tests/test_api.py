@@ -32,7 +32,8 @@ def assert_problem(response, status: int, slug: str) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == PROBLEM
     body = response.get_json()
-    assert body["status"] == status and body["type"] == f"/api/v1/docs#problem-{slug}", body
+    assert body["status"] == status
+    assert body["type"] == f"/api/v1/docs#problem-{slug}", body
     return body
 
 
@@ -77,7 +78,8 @@ def test_an_integration_registers_a_candidate_completes_the_run_reads_the_bookin
     candidate = db.session.scalar(select(Candidate).where(Candidate.external_id == "EXT-1"))
     booking = make.booking(candidate, story["session"].slots[0])
     page = client.get("/api/v1/bookings?limit=10", headers=bearer(raw)).get_json()
-    assert [b["id"] for b in page["items"]] == [booking.id] and page["next"] is None
+    assert [b["id"] for b in page["items"]] == [booking.id]
+    assert page["next"] is None
     assert page["items"][0]["external_id"] == "EXT-1"
     # The meeting has taken place: the job centre records that the candidate was hired.
     db.session.execute(Booking.__table__.update().values(created_at=utcnow() - timedelta(days=3)))
@@ -90,7 +92,8 @@ def test_an_integration_registers_a_candidate_completes_the_run_reads_the_bookin
     assert written.status_code == 200, written.get_json()
     assert written.get_json()["recorded_by"] == "consultant"
     read = client.get(f"/api/v1/bookings/{booking.id}/outcome", headers=bearer(raw))
-    assert read.get_json()["result"] == "hired" and read.headers["ETag"] == written.headers["ETag"]
+    assert read.get_json()["result"] == "hired"
+    assert read.headers["ETag"] == written.headers["ETag"]
     # Every write went through the key, and the audit trail says so.
     actions = db.session.execute(select(AuditEvent.action, AuditEvent.api_key_id)
                                  .where(AuditEvent.api_key_id.is_not(None))).all()
@@ -126,7 +129,8 @@ def test_a_candidate_is_changed_only_with_the_etag_just_read(client, story):
     changed = client.put("/api/v1/candidates/EXT-1", headers=bearer(raw, **{"If-Match": etag}),
                          json={"name": "Amina H. Hassan", "email": "amina@example.dk", "phone": "+4512345678",
                                "target_group": "aktivitetsparat"})
-    assert changed.status_code == 200 and changed.get_json()["name"] == "Amina H. Hassan"
+    assert changed.status_code == 200
+    assert changed.get_json()["name"] == "Amina H. Hassan"
     assert_problem(client.put("/api/v1/candidates/EXT-1", headers=bearer(raw, **{"If-Match": etag}),
                               json={"name": "Igen", "email": "amina@example.dk", "target_group": "jobparat"}),
                    412, "precondition-failed")
@@ -213,7 +217,8 @@ def test_the_document_is_openapi_3_1_and_the_site_keeps_its_own_error_pages(clie
     assert "text/html" in client.get("/no-such-page").mimetype
     assert client.get("/api/v1/no-such-thing").mimetype == PROBLEM
     page = client.get("/api/v1/docs")
-    assert page.status_code == 200 and 'id="problem-key-in-query"' in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="problem-key-in-query"' in page.get_data(as_text=True)
 
 
 def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(client, auth, make):

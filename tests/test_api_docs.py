@@ -37,7 +37,8 @@ def test_every_curl_example_of_the_api_guide_works(server, make, course):  # noq
     # A meeting yesterday of another of the job centre's candidates: the one the guide writes the outcome of.
     other = make.candidate(completed=[course], jobcenter=jobcenter)
     other.external_id = "EXT-2002"
-    held = make.session(day=date.today() - timedelta(days=1), courses=[course], created_at=utcnow() - timedelta(days=10))
+    held = make.session(day=date.today() - timedelta(days=1), courses=[course],
+                        created_at=utcnow() - timedelta(days=10))
     booking = book_slots(other, [held.slots[0].id], by=other.user, now=utcnow() - timedelta(days=5)).booked[0]
     env = {**os.environ, "MATCHAPP": server.url, "KEY": raw, "RUN": str(run.id), "BOOKING": str(booking.id)}
     booking_id, key_id = booking.id, _key.id
@@ -52,6 +53,7 @@ def test_every_curl_example_of_the_api_guide_works(server, make, course):  # noq
     candidate = db.session.scalar(select(Candidate).where(Candidate.external_id == "EXT-1001"))
     assert candidate.user.phone == "+4512345678"
     assert db.session.scalar(select(FollowUp.status).where(FollowUp.candidate_id == candidate.id)) == "full_time"
-    assert db.session.scalar(select(ConsultantOutcome.result).where(ConsultantOutcome.booking_id == booking_id)) == "hired"
+    recorded = select(ConsultantOutcome.result).where(ConsultantOutcome.booking_id == booking_id)
+    assert db.session.scalar(recorded) == "hired"
     assert db.session.get(Booking, booking_id).status == BookingStatus.CANCELLED
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.api_key_id == key_id)) is not None

@@ -56,7 +56,7 @@ def test_every_operation_answers_as_its_document_says(app, api_world):
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
                       suppress_health_check=list(HealthCheck))
-            def attempt(case):
+            def attempt(case, operation=operation):
                 seen.append((operation.label, case.call_and_validate(headers=headers, checks=CHECKS).status_code))
 
             try:

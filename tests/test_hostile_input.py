@@ -25,8 +25,7 @@ from sqlalchemy import select, text
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
-from matchapp.models import SCOPES
+from matchapp.models import SCOPES, OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus
 from matchapp.services import accounts, catalogue, funnel, integrations
 from matchapp.services import booking as booking_service
 

@@ -14,7 +14,8 @@ from matchapp.web.api.etags import check_if_match, etag_of
 from matchapp.web.api.pages import page_of
 from matchapp.web.api.schemas import CPR, EXTERNAL_ID_RE, CandidateIn, CandidatePage, CandidateSchema, ListArgs
 
-ETAG_HEADER = {"ETag": {"description": "Send it back as If-Match to change the candidate", "schema": {"type": "string"}}}
+ETAG_HEADER = {"ETag": {"description": "Send it back as If-Match to change the candidate",
+                         "schema": {"type": "string"}}}
 
 
 def dump(candidate: Candidate) -> dict:

@@ -2,7 +2,6 @@
 and the 60-day follow-ups of a course run."""
 from __future__ import annotations
 
-
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import Booking
