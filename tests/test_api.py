@@ -208,6 +208,8 @@ def test_the_key_is_rate_limited_per_key(db_url, make):
         assert answers[:allowed] == [200] * allowed
         assert_problem(client.get("/api/v1/courses", headers=bearer(raw)), 429, "too-many-requests")
         assert client.get("/api/v1/courses", headers=bearer(other)).status_code == 200  # its own bucket
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_document_is_openapi_3_1_and_the_site_keeps_its_own_error_pages(client):

@@ -42,6 +42,18 @@ def api_world(app, make, course):
     return raw
 
 
+def fuzz(operation, mode, headers: dict, seen: list) -> None:
+    """Send the operation the examples of one mode; each answer's status is noted in `seen`."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def attempt(case):
+        seen.append((operation.label, case.call_and_validate(headers=headers, checks=CHECKS).status_code))
+
+    attempt()
+
+
 def test_every_operation_answers_as_its_document_says(app, api_world):
     """Each operation in turn, first with data that fits the document, then with data that does not; the failures of
     all operations are reported together (schemathesis' pytest plugin and this pytest's subtests do not agree)."""
@@ -53,14 +65,8 @@ def test_every_operation_answers_as_its_document_says(app, api_world):
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
-            def attempt(case, operation=operation):
-                seen.append((operation.label, case.call_and_validate(headers=headers, checks=CHECKS).status_code))
-
             try:
-                attempt()
+                fuzz(operation, mode, headers, seen)
             except Exception as error:  # noqa: BLE001 - collected, reported below with the operation's name
                 failures.append(f"{operation.label} ({mode.value}): {error}")
     assert operations >= 14, "every operation of the document"
