@@ -230,7 +230,7 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(client, auth, make):
     assert response.status_code == 302
     page = client.post(response.headers["Location"] + "/keys", data={"scopes": ["courses:read"]})
     assert page.status_code == 200
-    raw = page.get_data(as_text=True).split('<code id="new-key">')[1].split("<")[0]
+    raw = page.get_data(as_text=True).split('<code id="new-key" class="secret-key">')[1].split("<")[0]
     assert client.get("/api/v1/courses", headers=bearer(raw)).status_code == 200
     assert raw not in client.get(response.headers["Location"]).get_data(as_text=True)  # shown once
     key_id = db.session.scalar(select(AuditEvent.object_id).where(AuditEvent.action == "api_key_created"))
