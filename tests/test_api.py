@@ -236,3 +236,24 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(client, auth, make):
     key_id = db.session.scalar(select(AuditEvent.object_id).where(AuditEvent.action == "api_key_created"))
     assert client.post(f"/admin/api-keys/{key_id}/revoke").status_code == 302
     assert_problem(client.get("/api/v1/courses", headers=bearer(raw)), 401, "unauthorized")
+
+
+def test_the_figures_of_a_few_people_are_withheld_as_in_the_downloads(client, story, make, course, app):
+    from matchapp.services import figures
+
+    for _ in range(3):
+        catalogue.record_completion(make.candidate(jobcenter=story["jobcenter"]), story["run"], utcnow(), by=None,
+                                    now=utcnow())
+    other_centre, _ = make_key(make)
+    figures.refresh_figures(now=utcnow())
+    db.session.commit()
+    table = client.get("/api/v1/figures/funnel", headers=bearer(story["key"], **{"Accept-Language": "en"})).get_json()
+    assert table["small_number_limit"] == app.config["SMALL_NUMBER_LIMIT"] == 5
+    completed = table["columns"].index("Completed the course")
+    assert {row[completed] for row in table["rows"]} <= {"<5", 0, None}
+    assert "<5" in {row[completed] for row in table["rows"]}
+    assert_problem(client.get("/api/v1/figures/nope", headers=bearer(story["key"])), 404, "not-found")
+    assert_problem(client.get(f"/api/v1/figures/funnel?course_run_id={story['run'].id}",
+                              headers=bearer(other_centre)), 404, "not-found")
+    assert_problem(client.get("/api/v1/figures/funnel?period_from=2026-02-01&period_to=2026-01-01",
+                              headers=bearer(story["key"])), 422, "invalid")

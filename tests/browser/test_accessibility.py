@@ -79,7 +79,7 @@ NOT_PAGES = {
     "api-docs.openapi_json": "the REST API's OpenAPI document (JSON; its page is api_reference.docs)",
     **{f"api.{name}": "JSON of the REST API, for a job centre's systems" for name in (
         "candidates", "candidate", "courses", "course_runs", "sessions", "free_times", "bookings", "booking",
-        "outcome", "follow_ups")},
+        "outcome", "follow_ups", "figures")},
 }
 
 

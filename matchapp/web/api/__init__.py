@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from matchapp.extensions import csrf, limiter
-from matchapp.web.api import bookings, candidates, courses, outcomes, sessions  # noqa: F401 - register the views
+from matchapp.web.api import bookings, candidates, courses, figures, outcomes, sessions  # noqa: F401 - the views
 from matchapp.web.api.access import authenticate, key_bucket
 from matchapp.web.api.blueprint import SiteApi, api_settings, bp
 from matchapp.web.api.docs import docs_bp

@@ -184,3 +184,26 @@ class FollowUps(ma.Schema):
 
 class ExternalIdPath(ma.Schema):
     external_id = fields.String(required=True, validate=validate.Regexp(EXTERNAL_ID_RE))
+
+
+class FigureArgs(ma.Schema):
+    course_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    course_run_id = fields.Integer(validate=validate.Range(1, 2**31 - 1), metadata={"description": "Your job centre's"})
+    period_from = fields.Date(metadata={"description": "Course runs that ended on or after this day"})
+    period_to = fields.Date(metadata={"description": "Course runs that ended on or before this day"})
+
+    @ma.validates_schema
+    def _period_in_order(self, data, **_kwargs):
+        if data.get("period_from") and data.get("period_to") and data["period_from"] > data["period_to"]:
+            raise ma.ValidationError("The period ends before it starts.", "period_to")
+
+
+class FigureTable(ma.Schema):
+    table = fields.String(required=True)
+    caption = fields.String(required=True)
+    columns = fields.List(fields.String(), required=True,
+                          metadata={"description": "As the dashboard's CSV download names them"})
+    rows = fields.List(fields.List(fields.Raw(allow_none=True)), required=True,
+                       metadata={"description": "Text, a count, a percentage, null, or \"<5\" for a figure the "
+                                                "small-number rule withholds"})
+    small_number_limit = fields.Integer(required=True)
