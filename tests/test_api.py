@@ -99,6 +99,19 @@ def test_an_integration_registers_a_candidate_completes_the_run_reads_the_bookin
                                  .where(AuditEvent.api_key_id.is_not(None))).all()
     assert {a for a, _k in actions} >= {"candidate_created", "completion_recorded", "outcome_recorded_by_consultant"}
     assert {k for _a, k in actions} == {story["key_row"].id}
+    db.session.refresh(story["key_row"])
+    assert story["key_row"].last_used_at is not None  # the admin page shows it
+
+
+def test_a_course_run_is_added_at_the_key_s_job_centre(client, story, course):
+    run = client.post("/api/v1/course-runs", headers=bearer(story["key"]),
+                      json={"course_id": course.id, "starts_on": "2027-01-04", "ends_on": "2027-01-29"})
+    assert run.status_code == 201
+    runs = client.get("/api/v1/course-runs", headers=bearer(story["key"])).get_json()["items"]
+    assert run.get_json() in runs
+    assert_problem(client.post("/api/v1/course-runs", headers=bearer(story["key"]),
+                               json={"course_id": course.id, "starts_on": "2027-01-29", "ends_on": "2027-01-04"}),
+                   422, "invalid")
 
 
 def test_a_list_of_bookings_is_read_page_by_page_with_the_cursor(client, story, make, course):

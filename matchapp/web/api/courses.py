@@ -5,13 +5,22 @@ from datetime import UTC
 
 from sqlalchemy import select
 
+from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import Course, CourseRun
+from matchapp.models import Course, CourseRun, Jobcenter
 from matchapp.services import catalogue
-from matchapp.web.api.access import acting_user, candidate_or_404, jobcenter_id, run_or_404, scoped
+from matchapp.web.api.access import acting_user, candidate_or_404, jobcenter_id, refuse, run_or_404, scoped
 from matchapp.web.api.blueprint import bp
 from matchapp.web.api.pages import page_of
-from matchapp.web.api.schemas import CompletionIn, CompletionSchema, CoursePage, CourseRunPage, ListArgs
+from matchapp.web.api.schemas import (
+    CompletionIn,
+    CompletionSchema,
+    CoursePage,
+    CourseRunIn,
+    CourseRunPage,
+    CourseRunSchema,
+    ListArgs,
+)
 
 
 @bp.get("/courses")
@@ -32,8 +41,26 @@ def courses(args):
 @scoped("courses:read")
 def course_runs(args):
     """The job centre's course runs (cohorts), in pages."""
-    return page_of(select(CourseRun).where(CourseRun.jobcenter_id == jobcenter_id()), CourseRun.id, args,
-                   lambda r: {"id": r.id, "course_id": r.course_id, "starts_on": r.starts_on, "ends_on": r.ends_on})
+    return page_of(select(CourseRun).where(CourseRun.jobcenter_id == jobcenter_id()), CourseRun.id, args, dump_run)
+
+
+def dump_run(run: CourseRun) -> dict:
+    return {"id": run.id, "course_id": run.course_id, "starts_on": run.starts_on, "ends_on": run.ends_on}
+
+
+@bp.post("/course-runs")
+@bp.arguments(CourseRunIn)
+@bp.response(201, CourseRunSchema)
+@bp.doc(tags=["courses"])
+@scoped("courses:write")
+def course_run_new(body):
+    """Add a run (cohort) of a course at the key's job centre."""
+    course = db.session.get(Course, body["course_id"])
+    if course is None:
+        refuse(422, "invalid", errors={"course_id": ["No such course."]})
+    run = catalogue.create_course_run(course, db.session.get(Jobcenter, jobcenter_id()), body["starts_on"],
+                                      body["ends_on"], by=acting_user(), now=utcnow())
+    return dump_run(run)
 
 
 @bp.post("/course-runs/<int:run_id>/completions")

@@ -207,3 +207,14 @@ class FigureTable(ma.Schema):
                        metadata={"description": "Text, a count, a percentage, null, or \"<5\" for a figure the "
                                                 "small-number rule withholds"})
     small_number_limit = fields.Integer(required=True)
+
+
+class CourseRunIn(ma.Schema):
+    course_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+    @ma.validates_schema
+    def _in_order(self, data, **_kwargs):
+        if data["ends_on"] < data["starts_on"]:
+            raise ma.ValidationError("The run ends before it starts.", "ends_on")
