@@ -159,7 +159,7 @@ def test_a_cpr_number_is_refused_wherever_it_is_sent(client, story):
     assert snapshot() == before
 
 
-def test_each_refused_key_gets_its_documented_problem_and_changes_nothing(client, story, make, course):
+def test_each_refused_key_gets_its_documented_problem_and_changes_nothing(client, story, make, course, caplog):
     raw = story["key"]
     put_candidate(client, raw)
     candidate = db.session.scalar(select(Candidate).where(Candidate.external_id == "EXT-1"))
@@ -182,6 +182,9 @@ def test_each_refused_key_gets_its_documented_problem_and_changes_nothing(client
     assert_problem(client.post(cancel, headers={"Authorization": f"Basic {raw}"}, json={}), 401, "unauthorized")
     assert_problem(client.post(cancel, json={}), 401, "unauthorized")
     assert snapshot() == before
+    assert "key in the query string" in caplog.text  # logged as a security event, without the key
+    assert raw not in caplog.text
+    assert revoked not in caplog.text
     assert client.post(cancel, headers=bearer(raw), json={"reason": "Flyttet"}).status_code == 200
     assert db.session.get(Booking, booking.id).status == BookingStatus.CANCELLED
     assert_problem(client.post(cancel, headers=bearer(raw), json={}), 409, "conflict")

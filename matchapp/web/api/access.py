@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from flask import after_this_request, g, request
@@ -19,6 +20,7 @@ from matchapp.localtime import utcnow
 from matchapp.models import ApiKey, Booking, Candidate, CourseRun, User
 from matchapp.services import audit, integrations
 
+security_log = logging.getLogger("matchapp.security")
 QUERY_NAMES_FOR_KEYS = {"api_key", "apikey", "key", "access_token", "token"}
 
 
@@ -31,10 +33,12 @@ def authenticate() -> None:
     """Before every API request but the document: find the key (its job centre and scopes) or refuse."""
     for name, value in request.args.items(multi=True):
         if name.lower() in QUERY_NAMES_FOR_KEYS or integrations.looks_like_key(value):
+            security_log.warning("api: a key in the query string of %s %s", request.method, request.endpoint)
             refuse(400, "key-in-query", "Send the key in the Authorization header (Bearer), never in the URL.")
     kind, _, raw = request.headers.get("Authorization", "").partition(" ")
     key = integrations.find_key(raw.strip()) if kind.lower() == "bearer" else None
-    if key is None:
+    if key is None:  # a security event (ASVS 16.3.1): which operation, never the key that was sent
+        security_log.warning("api: no valid key for %s %s", request.method, request.endpoint)
         refuse(401, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="matchapp"'})
     g.api_key = key
     now = utcnow()
