@@ -13,6 +13,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from matchapp import create_app
 from matchapp.extensions import db
@@ -61,6 +62,9 @@ def fill(now: datetime) -> str:
     integration = integrations.create_integration("Bench", jobcenter, by=admin, now=now)
     _key, raw = integrations.create_key(integration, list(SCOPES), by=admin, now=now)
     db.session.commit()
+    with db.engine.connect() as connection:  # statistics for the planner, as after any bulk load
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     return raw
 
 
