@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
@@ -28,6 +29,19 @@ def _valid_id(external_id: str) -> str:
     if not EXTERNAL_ID_RE.fullmatch(external_id):
         refuse(404, "not-found")
     return external_id
+
+
+def _create(body: dict, external_id: str, *, by: User, now) -> Candidate:
+    """Register the candidate; the same external id (or e-mail address) registered meanwhile by another request is
+    a conflict, not an error of ours."""
+    try:
+        with db.session.begin_nested():
+            return accounts.create_candidate(accounts.CandidateData(
+                name=body["name"], email=body["email"], phone=body["phone"], jobcenter_id=jobcenter_id(),
+                target_group=body["target_group"], consultant_id=None, external_id=external_id),
+                created_by=by, now=now)
+    except IntegrityError:
+        refuse(409, "conflict", "The candidate was registered meanwhile: read them, then send the change.")
 
 
 @bp.get("/candidates")
@@ -70,10 +84,7 @@ def candidate_put(body, external_id: str):
                                                             Candidate.external_id == external_id))
     try:
         if existing is None:
-            candidate = accounts.create_candidate(accounts.CandidateData(
-                name=body["name"], email=body["email"], phone=body["phone"], jobcenter_id=jobcenter_id(),
-                target_group=body["target_group"], consultant_id=None, external_id=external_id),
-                created_by=by, now=now)
+            candidate = _create(body, external_id, by=by, now=now)
             status = 201
         else:
             locks.hold(candidates=[existing])  # two writers: the second reads the first one's change
