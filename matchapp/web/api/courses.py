@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
@@ -73,5 +74,9 @@ def completion(body, run_id: int):
     Sending the same again changes nothing."""
     run, candidate = run_or_404(run_id), candidate_or_404(body["external_id"])
     completed_at = body["completed_at"].astimezone(UTC) if body["completed_at"] else None
-    enrollment = catalogue.record_completion(candidate, run, completed_at, by=acting_user(), now=utcnow())
+    try:
+        with db.session.begin_nested():
+            enrollment = catalogue.record_completion(candidate, run, completed_at, by=acting_user(), now=utcnow())
+    except IntegrityError:  # the same enrolment sent twice at once: the other request wrote it
+        refuse(409, "conflict", "The same completion was recorded meanwhile; send it again to change it.")
     return {"external_id": candidate.external_id, "course_run_id": run.id, "completed_at": enrollment.completed_at}
