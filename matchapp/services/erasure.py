@@ -4,7 +4,8 @@ What identifies the person goes from every table: name, e-mail address, phone, p
 them (external id), free text, the employer's notes on their meetings, their e-mails in the outbox, and the bodies
 of e-mails to others that name them. What the figures count stays, pseudonymous: the user row (as "#<id>"), the
 candidate's job centre and target group, enrollments, bookings, outcomes, answers and follow-ups, so the dashboard
-shows the same figures after an erasure as before. The audit log keeps its entries (ids only) and one more: who erased, when, and a reason from a fixed list.
+shows the same figures after an erasure as before. The audit log keeps its entries (ids only) and one more: who
+erased, when, and a reason from a fixed list.
 """
 from __future__ import annotations
 
