@@ -78,11 +78,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from matchapp.web import admin, auth, calendar, candidate, consultant, dashboard, employer, main, offers, privacy
+    from matchapp.web.api import init_api
     from matchapp.web.inputs import register_input_guards
 
     register_input_guards(app)  # first: the blueprints' <int:...> rules take its bounded converter
     for module in (main, auth, candidate, employer, consultant, dashboard, admin, calendar, privacy, offers):
         app.register_blueprint(module.bp)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

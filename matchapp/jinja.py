@@ -32,6 +32,7 @@ NAV_LINKS = {
     "admin": [("admin.dashboard", _l("Administration")), ("consultant.candidates", _l("Candidates")),
               ("consultant.employers", _l("Employers")), ("consultant.runs", _l("Course runs")),
               ("dashboard.index", _l("Dashboard")), ("admin.mailbox", _l("Outbox")),
+              ("admin.integrations_list", _l("Integrations")),
               ("admin.webhooks_index", _l("Webhooks"))],
 }
 THEMES = {"candidate": "dkfds-borgerdk.min.css", "employer": "dkfds-virkdk.min.css"}

@@ -38,7 +38,7 @@ from matchapp.models import (
     WaitlistOffer,
     WebhookDelivery,
 )
-from matchapp.services import accounts, personal_data, user_sessions, waitlist, webhooks
+from matchapp.services import accounts, integrations, personal_data, user_sessions, waitlist, webhooks
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import (
     OutcomeEntry,
@@ -70,7 +70,7 @@ class World:
         self.alma = make.candidate(completed=[course], consultant=self.consultant, name="Alma Andersen")
         self.bent = make.candidate(completed=[course], consultant=self.consultant, name="Bent Bertelsen")
         self.alma.user.phone, self.bent.user.phone = "+45 20 11 11 11", "+45 30 22 22 22"
-        system = webhooks.create_integration("Sagssystem", self.consultant.jobcenter, by=self.consultant, now=now)
+        system = integrations.create_integration("Sagssystem", self.consultant.jobcenter, by=self.consultant, now=now)
         webhooks.subscribe(system, "https://sag.example.dk/hooks", ["booking.created"], personal=True,
                            insecure_allowed=False, by=self.consultant, now=now)
         accounts.update_pitch(self.alma, "Alma taler fem sprog og elsker morgenvagter.", now=now)

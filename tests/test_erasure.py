@@ -68,7 +68,8 @@ def test_erasing_a_third_of_the_candidates_and_an_employer_leaves_every_figure_a
     for n, candidate in enumerate(erased):
         candidate.user.phone = f"+45 20 30 40 {n:02d}"
         candidate.pitch = f"Jeg er {candidate.user.name} og kan lide at lave mad"
-        secrets += [*identifying(candidate.user), candidate.pitch]
+        candidate.external_id = f"SAG-{n:04d}-{candidate.id}"  # the job centre's own id for them
+        secrets += [*identifying(candidate.user), candidate.pitch, candidate.external_id]
     first = erased[1]
     booking = book_slots(first, [coming.slots[0].id], by=first.user, now=now).booked[0]
     cancel_booking(booking, reason=f"{first.user.name} er syg", by=first.user, now=now)

@@ -30,8 +30,8 @@ from sqlalchemy import select, text
 from matchapp import create_app
 from matchapp.extensions import db
 from matchapp.localtime import utcnow
-from matchapp.models import OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus, WebhookDelivery
-from matchapp.services import accounts, catalogue, funnel, webhooks
+from matchapp.models import SCOPES, OutboxMessage, WaitlistEntry, WaitlistOffer, WaitStatus, WebhookDelivery
+from matchapp.services import accounts, catalogue, funnel, integrations, webhooks
 from matchapp.services import booking as booking_service
 
 # Tables that a refused request may still write to: the audit trail (a failed sign-in is audited) and the
@@ -67,14 +67,21 @@ HOSTILE_IDS = ["0", "2147483648", "9223372036854775808", "1234567890123456789012
 QUERY_NAMES = ["page", "q", "course_id", "jobcenter_id", "course_run_id", "period_from", "period_to", "format",
                "numbers", "next", "language"]
 CONTENT_TYPES = ["form", "multipart", "json", "text"]
+# What the API's bodies and query strings name, and values that get past its schemas.
+API_NAMES = ["name", "email", "phone", "target_group", "external_id", "completed_at", "reason", "attendance", "result",
+             "employment_type", "start_date", "hours_per_week", "status", "cursor", "limit"]
+API_VALUES = ["jobparat", "attended", "hired", "full_time", "candidate_no_show", "confirmed", "EXT-1",
+              "ny@example.dk", "2026-12-01T10:00:00+01:00", "2027-01-04", "37", "Navn"]
 
 # How each URL argument is filled in: names of the world's objects (a real id) or a string strategy.
 ID_ARGUMENTS = {"session_id": "session", "slot_id": "slot", "booking_id": "booking", "candidate_id": "candidate",
                 "run_id": "run", "employer_id": "unapproved_employer", "message_id": "message", "user_id": "consultant",
-                "entry_id": "entry", "subscription_id": "subscription", "delivery_id": "delivery"}
+                "entry_id": "entry", "subscription_id": "subscription", "delivery_id": "delivery",
+                "integration_id": "integration", "key_id": "api_key"}
 # Routes whose id argument names another of the world's objects than the name says by default.
 ENDPOINT_ID_ARGUMENTS = {"consultant.booking_outcome": {"booking_id": "held_booking"}}  # a meeting that has begun
 STRING_ARGUMENTS = {"token": ("sign_in_token", "password_token", "calendar_token", "offer_token"),
+                    "external_id": ("external_id",),
                     "table": tuple(funnel.TABLES)}
 
 
@@ -98,7 +105,7 @@ class World:
         session = make.session(self.employer, interviewers=2)
         kok = make.session(self.employer, day=date.today() + timedelta(days=3), title="Kok")  # open to the candidate
         self.admin = make.admin()
-        system = webhooks.create_integration("Sagssystem", self.consultant.jobcenter, by=self.admin, now=now)
+        system = integrations.create_integration("Sagssystem", self.consultant.jobcenter, by=self.admin, now=now)
         subscription, _secret = webhooks.subscribe(system, "https://sag.example.dk/hooks", ["booking.created"],
                                                    personal=False, insecure_allowed=False, by=self.admin, now=now)
         result = booking_service.book_slots(self.candidate_obj, [session.slots[0].id], by=self.candidate_obj.user,
@@ -119,13 +126,18 @@ class World:
         db.session.add(WaitlistOffer(entry=entry, slot=kok.slots[0], created_at=now,
                                      token_hash=hashlib.sha256(self.offer_token.encode()).hexdigest(),
                                      expires_at=kok.slots[0].starts_at - timedelta(hours=2)))
+        # An integration of the consultant's job centre with a key of every scope: API routes get it (or not).
+        integration = integrations.create_integration("Sagssystem", self.consultant.jobcenter, by=self.admin, now=now)
+        api_key, self.api_key = integrations.create_key(integration, list(SCOPES), by=self.admin, now=now)
+        self.candidate_obj.external_id = self.external_id = "EXT-1"
         db.session.commit()
         self.ids = {"session": session.id, "slot": session.slots[3].id, "booking": result.booked[0].id,
                     "held_booking": held_booking.id,
                     "candidate": self.candidate_obj.id, "run": run.id, "unapproved_employer": unapproved.employer_id,
                     "message": db.session.scalar(select(OutboxMessage.id).limit(1)), "consultant": self.consultant.id,
                     "entry": entry.id, "subscription": subscription.id,
-                    "delivery": db.session.scalar(select(WebhookDelivery.id).limit(1))}
+                    "delivery": db.session.scalar(select(WebhookDelivery.id).limit(1)),
+                    "integration": integration.id, "api_key": api_key.id}
         self.users = {"anonymous": None, "candidate": self.candidate_obj.user.email, "employer": self.employer.email,
                       "consultant": self.consultant.email, "admin": self.admin.email}
         del self.candidate_obj, self.employer, self.consultant, self.admin  # ids and addresses outlive the objects
@@ -246,12 +258,13 @@ def sign_in(client, email: str | None) -> None:
         client.post("/login", data={"email": email, "password": PASSWORD})
 
 
-def send(client, method: str, path: str, query: dict, body: dict, content_type: str):
+def send(client, method: str, path: str, query: dict, body: dict, content_type: str, headers: dict | None = None):
     url = f"{path}?{urlencode(query)}" if query else path
-    if method == "GET":
-        return client.get(url)
-    if content_type == "json":
-        return client.post(url, data=json.dumps(body), content_type="application/json")
+    if method in ("GET", "PUT"):
+        return client.open(url, method=method, headers=headers,
+                           **({"data": json.dumps(body), "content_type": "application/json"} if body else {}))
+    if content_type == "json" or headers:
+        return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
     if content_type == "text":
         return client.post(url, data="\n".join(f"{k}={v}" for k, v in body.items()), content_type="text/plain")
     if content_type == "multipart":
@@ -304,7 +317,7 @@ def test_no_route_answers_hostile_input_with_an_error_of_ours(app, client, world
     known_forms, kinds = known_forms
     endpoint, path_rule = route.split(" ", 1)
     rule = next(r for e, r in routes(app) if e == endpoint and r.rule == path_rule)
-    methods = sorted(m for m in rule.methods if m in ("GET", "POST"))
+    methods = sorted(m for m in rule.methods if m in ("GET", "POST", "PUT"))
     reached = []
     request_finished.connect(lambda sender, **extra: reached.append(request.url_rule), app, weak=False)
     names = sorted({name for filled in (f for fs in known_forms.values() for f in fs) for name in filled}
@@ -349,8 +362,18 @@ def test_no_route_answers_hostile_input_with_an_error_of_ours(app, client, world
         if method == "GET":
             query, body = {**query, **body}, {}
         sign_in(client, world.users[role])
+        # The API: mostly with the world's key (its job centre's objects), sometimes without; a JSON body of the
+        # names the API reads (and any others), hostile or not.
+        headers = None
+        if path.startswith("/api/v1/") and data.draw(st.integers(0, 3), label="with the key") > 0:
+            headers = {"Authorization": f"Bearer {world.api_key}"}
+            body = {name: data.draw(st.one_of(hostile_text, st.sampled_from(API_VALUES)))
+                    for name in data.draw(st.lists(st.sampled_from(API_NAMES), max_size=6, unique=True))}
+            if method == "GET":
+                query = {**query, **body}
+                body = {}
         before = fingerprint()
-        response = send(client, method, path, query, body, content_type)
+        response = send(client, method, path, query, body, content_type, headers)
         assert_answered_well(response, before)
 
     attempt()

@@ -33,8 +33,7 @@ from matchapp.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from matchapp.services import erasure, moves, personal_data, retention, session_changes, waitlist
-from matchapp.services import webhooks as subscriptions
+from matchapp.services import erasure, integrations, moves, personal_data, retention, session_changes, waitlist
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import OutcomeEntry, record_follow_ups, record_outcomes
 
@@ -137,8 +136,8 @@ class Story:
         self.course = make.course("Hotelbookingsystemer")
         self.employer = make.employer(name="Hotel Nørreport A/S")
         auth.login(self.admin)
-        assert client.post("/admin/webhooks/integrations", data={
-            "integration-name": "Sagssystem", "integration-jobcenter_id": self.jobcenter.id}).status_code == 302
+        assert client.post("/admin/integrations", data={
+            "name": "Sagssystem", "jobcenter_id": self.jobcenter.id}).status_code == 302
         self.integration = db.session.scalar(select(Integration).where(Integration.name == "Sagssystem"))
         self.subscription = subscribe(client, self.integration, receiver, "/hooks")
         self.receiver = receiver
@@ -157,7 +156,7 @@ def story(make, client, auth, receiver):
 
 def test_a_full_story_reaches_the_job_centres_system_signed_and_each_event_once(story, make, client, receiver, db_url):
     other_jobcenter = make.jobcenter("Jobcenter Nord")
-    nord = subscriptions.create_integration("Nords system", other_jobcenter, by=story.admin, now=utcnow())
+    nord = integrations.create_integration("Nords system", other_jobcenter, by=story.admin, now=utcnow())
     db.session.commit()
     other = subscribe(client, nord, receiver, "/nord")
     plain = subscribe(client, story.integration, receiver, "/plain", events=["booking.created"], personal=False)
@@ -335,8 +334,8 @@ def test_an_erased_candidate_is_named_in_no_payload_and_the_export_lists_the_eve
 def test_the_webhook_forms_need_their_csrf_tokens(csrf_client, make):
     admin, jobcenter = make.admin(), make.jobcenter("Jobcenter Amager")
     assert_form_needs_its_csrf_token(csrf_client, FormCase(
-        admin, "/admin/webhooks", "/admin/webhooks/integrations",
-        {"integration-name": "Sagssystem", "integration-jobcenter_id": jobcenter.id}, lambda: count(Integration)))
+        admin, "/admin/integrations", "/admin/integrations",
+        {"name": "Sagssystem", "jobcenter_id": jobcenter.id}, lambda: count(Integration)))
     system = db.session.scalar(select(Integration))
     assert_form_needs_its_csrf_token(csrf_client, FormCase(
         None, "/admin/webhooks", "/admin/webhooks",

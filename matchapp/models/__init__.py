@@ -9,7 +9,7 @@ from matchapp.models.figures import (
     FiguresRefresh,
     SessionFigure,
 )
-from matchapp.models.integration import SCOPES, Integration
+from matchapp.models.integration import SCOPES, ApiKey, Integration
 from matchapp.models.notice import SentNotice
 from matchapp.models.organisation import Employer, Jobcenter
 from matchapp.models.outbox import OutboxMessage, OutboxStatus
@@ -33,6 +33,7 @@ __all__ = [
     "Attendance", "CandidateFeedback", "ConsultantOutcome", "EmploymentStatus", "EmploymentType", "FollowUp",
     "NextStep", "Outcome", "Result",
     "BookingFigure", "CompletionFigure", "CourseBookingFigure", "FiguresRefresh", "SessionFigure",
+    "ApiKey",
     "AuditEvent", "Booking", "BookingStatus", "Candidate", "Clash", "Course", "CourseRun", "Employer", "Enrollment",
     "Integration", "InterviewSession", "Jobcenter", "MeetingMode", "OutboxMessage", "OutboxStatus", "Role",
     "SentNotice",

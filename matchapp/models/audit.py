@@ -15,6 +15,8 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The API key the change came through (an integration's write; actor is then the admin who made the key).
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]

@@ -36,3 +36,27 @@ class Integration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     jobcenter: Mapped[Jobcenter] = relationship()
+
+
+class ApiKey(db.Model):
+    """A key an integration calls the API with. Only the SHA-256 of the secret is stored: the key is 32 random bytes,
+    too many to guess, so a fast hash is enough (a slow password hash guards low-entropy secrets). The public prefix
+    finds the row; the admin sees the whole key once, when it is made."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integration.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(String(400))  # space-separated names from SCOPES
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    integration: Mapped[Integration] = relationship()
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.scopes.split())

@@ -207,6 +207,24 @@ def create_candidates(entries: list[CandidateData], *, created_by: User, now: da
     return candidates
 
 
+def update_candidate(candidate: Candidate, *, name: str, email: str, phone: str | None, target_group: TargetGroup,
+                     by: User, now: datetime) -> bool:
+    """Change a candidate's name, e-mail address, phone and target group (as the job centre's system has them);
+    audited when something changed. Returns whether something did.
+
+    :raises MatchappError: the new e-mail address belongs to another user.
+    """
+    user = candidate.user
+    if normalise_email(email) != user.email:
+        user.email = _claim_email(email)
+    user.name, user.phone, candidate.target_group = name.strip(), phone or None, target_group
+    changed = db.session.is_modified(user) or db.session.is_modified(candidate)
+    if changed:
+        db.session.flush()
+        audit.record(by, "candidate_updated", candidate, now=now)
+    return changed
+
+
 def update_pitch(candidate: Candidate, pitch: str, *, now: datetime) -> None:
     """Save the short pitch employers see (audited only when it changed)."""
     if candidate.pitch == pitch.strip():

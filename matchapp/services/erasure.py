@@ -1,11 +1,12 @@
 """Erasure (GDPR art. 17): a candidate, an employer's member or a whole organisation.
 
-What identifies the person goes from every table: name, e-mail address, phone, pitch, free text, the employer's
-notes on their meetings, their e-mails in the outbox, the bodies of e-mails to others that name them, and their
-name, address and external id from webhook payloads (the events stay, naming the candidate's id only). What
-the figures count stays, pseudonymous: the user row (as "#<id>"), the candidate's job centre and target group,
-enrollments, bookings, outcomes, answers and follow-ups, so the dashboard shows the same figures after an erasure as
-before. The audit log keeps its entries (ids only) and one more: who erased, when, and a reason from a fixed list.
+What identifies the person goes from every table: name, e-mail address, phone, pitch, the job centre's own id for
+them (external id), free text, the employer's notes on their meetings, their e-mails in the outbox, the bodies of
+e-mails to others that name them, and their name, address and external id from webhook payloads (the events stay,
+naming the candidate's id only). What the figures count stays, pseudonymous: the user row (as "#<id>"), the
+candidate's job centre and target group, enrollments, bookings, outcomes, answers and follow-ups, so the dashboard
+shows the same figures after an erasure as before. The audit log keeps its entries (ids only) and one more: who
+erased, when, and a reason from a fixed list.
 """
 from __future__ import annotations
 
@@ -111,8 +112,7 @@ def erase_candidate(candidate: Candidate, *, reason: str, by: User | None, now: 
     locks.hold_for_candidates([candidate.id], now=now)  # rule 9
     user = candidate.user
     identifiers = _anonymise_user(user, now=now)
-    candidate.pitch = ""
-    candidate.external_id = None  # the job centre's own id for them would name them again
+    candidate.pitch, candidate.external_id = "", None  # the id would name them in the job centre's system
     waitlist.forget_candidate(candidate, now=now)  # first: the cancellations below offer their times to others
     bookings = db.session.scalars(select(Booking).where(Booking.candidate_id == candidate.id)).all()
     for booking in bookings:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from matchapp.extensions import db
 from matchapp.labels import label
 from matchapp.models import (
+    ApiKey,
     AuditEvent,
     Booking,
     CandidateFeedback,
@@ -32,6 +33,7 @@ from matchapp.models import (
     CourseRun,
     Enrollment,
     FollowUp,
+    Integration,
     InterviewSession,
     OutboxMessage,
     Outcome,
@@ -191,9 +193,8 @@ def _booking_rows(person: User) -> list[dict]:
         cancelled_by = db.session.get(User, b.cancelled_by_id) if b.cancelled_by_id else None
         rows.append({"id": b.id, "job": b.session.title, "employer": b.session.employer.name,
                      "starts_at": _iso(b.slot.starts_at), "ends_at": _iso(b.slot.ends_at), "status": b.status.value,
-                     "status_text": _label(b.status),
-                     "booked_by": _acting_person(person, b.booked_by), "created_at": _iso(b.created_at),
-                     "timed_at": _iso(b.timed_at),
+                     "status_text": _label(b.status), "booked_by": _acting_person(person, b.booked_by),
+                     "created_at": _iso(b.created_at), "timed_at": _iso(b.timed_at),
                      "cancelled_at": _iso(b.cancelled_at), "cancelled_by": _acting_person(person, cancelled_by),
                      "cancel_reason": b.cancel_reason})
     return rows
@@ -359,6 +360,19 @@ def _token_rows(person: User) -> list[dict]:
     tokens = db.session.scalars(select(UserToken).where(UserToken.user_id == person.id).order_by(UserToken.id))
     return [{"id": t.id, "purpose": t.purpose, "created_at": _iso(t.created_at), "expires_at": _iso(t.expires_at),
              "used_at": _iso(t.used_at)} for t in tokens]
+
+
+@_source("integration", _l("Integrations you added"), frozenset({Role.ADMIN}), ("name", "created_at"))
+def _integration_rows(person: User) -> list[dict]:
+    return [{"id": i.id, "name": i.name, "created_at": _iso(i.created_at)} for i in db.session.scalars(
+        select(Integration).where(Integration.created_by_id == person.id).order_by(Integration.id))]
+
+
+@_source("api_key", _l("API keys you made"), frozenset({Role.ADMIN}), ("prefix", "scopes", "created_at", "revoked_at"))
+def _api_key_rows(person: User) -> list[dict]:
+    keys = db.session.scalars(select(ApiKey).where(ApiKey.created_by_id == person.id).order_by(ApiKey.id))
+    return [{"id": k.id, "prefix": k.prefix, "scopes": k.scopes, "created_at": _iso(k.created_at),
+             "revoked_at": _iso(k.revoked_at)} for k in keys]
 
 
 @_source("sent_notice", _l("Reminders and notices sent to you"), EVERYONE, ("kind", "object_id", "sent_at"))

@@ -29,7 +29,6 @@ from matchapp.models import (
     ConsultantOutcome,
     FollowUp,
     Integration,
-    Jobcenter,
     OutboxStatus,
     Outcome,
     Role,
@@ -51,16 +50,6 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 # -- the admin's side -------------------------------------------------------------------------------------------------
-
-def create_integration(name: str, jobcenter: Jobcenter, *, by: User | None, now: datetime) -> Integration:
-    """Create an integration: a job centre's own system, which sees that job centre's candidates only."""
-    integration = Integration(name=name.strip(), jobcenter_id=jobcenter.id, created_by_id=by.id if by else None,
-                              created_at=now)
-    db.session.add(integration)
-    db.session.flush()
-    audit.record(by, "integration_created", integration, now=now)
-    return integration
-
 
 def new_secret() -> str:
     """A signing secret as the Standard Webhooks specification writes it: whsec_ and 32 random bytes in base64."""
@@ -90,7 +79,7 @@ def check_url(url: str, *, insecure_allowed: bool) -> str:
 
 
 def subscribe(integration: Integration, url: str, events: list[str], *, personal: bool, insecure_allowed: bool,
-              by: User | None, now: datetime) -> tuple[WebhookSubscription, str]:
+              by: User, now: datetime) -> tuple[WebhookSubscription, str]:
     """Subscribe the integration's address to events; returns the subscription and its secret, which is shown once.
 
     The scopes are those the events need, and `candidates:read` when the payloads may carry the candidate's

@@ -16,6 +16,7 @@ from matchapp.extensions import limiter
 from matchapp.models import Role
 from matchapp.services import accounts
 from matchapp.web import outage
+from matchapp.web.api import problems
 from matchapp.web.forms_common import AppForm
 from matchapp.web.inputs import page_to_return_to
 
@@ -89,7 +90,9 @@ ERROR_TEXTS = {
 
 
 def render_error(error: Exception):
-    """An error page in the site layout, with the status code kept."""
+    """An error page in the site layout, with the status code kept; under /api/v1 a problem (RFC 9457)."""
+    if problems.is_api_request():
+        return problems.from_http_error(error)
     code = error.code if isinstance(error, HTTPException) else InternalServerError.code
     if outage.is_database_outage(error):
         code = 503

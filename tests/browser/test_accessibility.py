@@ -53,7 +53,7 @@ from matchapp.models import (
     WaitStatus,
     WebhookDelivery,
 )
-from matchapp.services import accounts, sessions, waitlist, webhooks
+from matchapp.services import accounts, integrations, sessions, waitlist, webhooks
 from matchapp.services.availability import (
     bookable_sessions,
     check_selection,
@@ -80,6 +80,10 @@ NOT_PAGES = {
     "privacy.my_data_json": "a JSON download of the signed-in person's data (its page is privacy.my_data)",
     "privacy.candidate_data_json": "a JSON download of a candidate's data (its page is privacy.candidate_data)",
     "consultant.roster_template": "the participant list's template, an .xlsx or .csv download",
+    "api-docs.openapi_json": "the REST API's OpenAPI document (JSON; its page is api_reference.docs)",
+    **{f"api.{name}": "JSON of the REST API, for a job centre's systems" for name in (
+        "candidates", "candidate", "courses", "course_runs", "sessions", "free_times", "bookings", "booking",
+        "outcome", "follow_ups", "figures")},
 }
 
 
@@ -104,6 +108,25 @@ class Ids:
     taken_slot: int  # a time Amina could book, which other candidates booked after her find page showed it
     held_booking: int  # a held meeting of the consultant's job centre with the employer's and the consultant's record
     webhook: int  # a job centre's system subscribed to webhooks, with a delivered and a dead event
+    integration: int  # a job centre's system, with a key
+
+
+def an_integration_with_a_key(admin: User, candidate: Candidate, *, now) -> int:
+    """A system of the candidate's job centre, with a key (and a revoked one) the admin made."""
+    integration = integrations.create_integration("Sagssystem", candidate.jobcenter, by=admin, now=now)
+    integrations.create_key(integration, ["bookings:read"], by=admin, now=now)
+    old, _raw = integrations.create_key(integration, ["bookings:read", "outcomes:write"], by=admin, now=now)
+    integrations.revoke_key(old, by=admin, now=now)
+    return integration.id
+
+
+def make_a_key(page: Page, ids: Ids) -> Response:
+    """Tick the first scope and make a key: the page shows it once."""
+    form = page.locator("main form[action$=keys]")
+    form.locator("input[type=checkbox]").first.check()
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit]").first.click()
+    return navigation.value
 
 
 def waiting_list_offer(candidate: Candidate, *, now) -> str:
@@ -170,11 +193,11 @@ def a_meeting_both_recorded(consultant: User) -> int:
     return booking.id
 
 
-def a_webhook_with_a_dead_event(candidate: Candidate, booking: Booking, *, now) -> int:
+def a_webhook_with_a_dead_event(admin: User, candidate: Candidate, booking: Booking, *, now) -> int:
     """The job centre's case system subscribed to every event, with the booking's event sent and the move's dead."""
-    system = webhooks.create_integration("Sagssystem", candidate.jobcenter, by=None, now=now)
+    system = integrations.create_integration("Sagssystem", candidate.jobcenter, by=admin, now=now)
     subscription, _secret = webhooks.subscribe(system, "https://sag.example.dk/hooks", list(EVENTS), personal=True,
-                                               insecure_allowed=False, by=None, now=now)
+                                               insecure_allowed=False, by=admin, now=now)
     webhooks.booking_created(booking, now=now)
     webhooks.booking_moved(booking, booking.slot, now=now)
     db.session.flush()
@@ -235,7 +258,7 @@ def prepare(site: Site) -> Ids:
         omar = accounts.find_user(NO_COURSE).candidate
         db.session.execute(update(Enrollment).where(Enrollment.candidate_id == omar.id).values(completed_at=None))
         dormant.user.created_at, dormant.user.last_active_at = now - timedelta(days=350), None
-        webhook = a_webhook_with_a_dead_event(amina, booked[0], now=now)
+        webhook = a_webhook_with_a_dead_event(accounts.find_user(ADMIN), amina, booked[0], now=now)
         ids = Ids(candidate=amina.id, other_candidate=peter.id, session=upcoming[0].id, draft=draft.id,
                   past_session=past.id, follow_up_run=run.id,
                   sign_in_token=accounts.issue_token(sign_in_user, accounts.SIGN_IN, minutes=600, now=now),
@@ -244,7 +267,8 @@ def prepare(site: Site) -> Ids:
                   mail_message=db.session.scalar(select(func.max(OutboxMessage.id))),
                   employer=mette.employer_id, member=mette.id, booking=booked[0].id,
                   offer_token=waiting_list_offer(sign_in_user.candidate, now=now), taken_slot=taken_slot,
-                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)), webhook=webhook)
+                  held_booking=a_meeting_both_recorded(accounts.find_user(CONSULTANT)), webhook=webhook,
+                  integration=an_integration_with_a_key(accounts.find_user(ADMIN), amina, now=now))
         db.session.commit()
     return ids
 
@@ -455,8 +479,6 @@ VISITS = [
     Visit(ADMIN, "webhooks", "admin.webhooks_index", lambda i: "/admin/webhooks"),
     Visit(ADMIN, "webhook-errors", "admin.webhook_new", lambda i: "/admin/webhooks",
           submit("main form[action$=webhooks]")),
-    Visit(ADMIN, "integration-errors", "admin.integration_new", lambda i: "/admin/webhooks",
-          submit("main form[action$=integrations]")),
     Visit(ADMIN, "webhook-secret", "admin.webhook_new", lambda i: "/admin/webhooks", subscribe_a_system),
     Visit(ADMIN, "webhook", "admin.webhook", lambda i: f"/admin/webhooks/{i.webhook}"),
     Visit(ADMIN, "webhook-dead", "admin.webhook", lambda i: f"/admin/webhooks/{i.webhook}?show=dead"),
@@ -469,6 +491,14 @@ VISITS = [
     Visit(ADMIN, "employer", "admin.employer", lambda i: f"/admin/employers/{i.employer}"),
     Visit(ADMIN, "employer-erase", "privacy.employer_erase", lambda i: f"/privacy/employers/{i.employer}/erase"),
     Visit(ADMIN, "member-erase", "privacy.member_erase", lambda i: f"/privacy/users/{i.member}/erase"),
+    Visit(ADMIN, "integrations", "admin.integrations_list", lambda i: "/admin/integrations"),
+    Visit(ADMIN, "integration-errors", "admin.integration_new", lambda i: "/admin/integrations",
+          submit("main form[action$=integrations]"), 422),
+    Visit(ADMIN, "integration", "admin.integration", lambda i: f"/admin/integrations/{i.integration}"),
+    Visit(ADMIN, "api-key-errors", "admin.api_key_new", lambda i: f"/admin/integrations/{i.integration}",
+          submit("main form[action$=keys]"), 422),
+    Visit(ADMIN, "api-key-new", "admin.api_key_new", lambda i: f"/admin/integrations/{i.integration}", make_a_key),
+    Visit(None, "api-docs", "api_reference.docs", lambda i: "/api/v1/docs"),
 ]
 
 

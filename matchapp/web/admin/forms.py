@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from matchapp.web.forms_common import AppForm, DayField, as_id, email_field, text_field
+from matchapp.models import SCOPES
+from matchapp.web.forms_common import AppForm, DayField, MultiCheckboxField, as_id, email_field, text_field
 
 
 def name_field(label) -> StringField:
@@ -36,3 +37,13 @@ class ConsultantForm(AppForm):
     name = name_field(_l("Name"))
     email = email_field()
     jobcenter_id = SelectField(_l("Job centre"), coerce=as_id)
+
+
+class IntegrationForm(AppForm):
+    name = name_field(_l("Name of the system"))
+    jobcenter_id = SelectField(_l("Job centre"), coerce=as_id)
+
+
+class ApiKeyForm(AppForm):
+    scopes = MultiCheckboxField(_l("What the key may do"), choices=[SelectChoice(s, s) for s in SCOPES],
+                                validators=[InputRequired(_l("Choose at least one scope."))])

@@ -1,5 +1,5 @@
-"""Admins: integrations (a job centre's own systems), their webhook subscriptions, and each subscription's
-deliveries, with "send again" for one that failed or was lost."""
+"""Admins: the webhook subscriptions of integrations (a job centre's own systems, added in integrations.py), and
+each subscription's deliveries, with "send again" for one that failed or was lost."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,7 +13,6 @@ from matchapp.extensions import db
 from matchapp.localtime import utcnow
 from matchapp.models import (
     Integration,
-    Jobcenter,
     OutboxStatus,
     Role,
     WebhookDelivery,
@@ -40,11 +39,6 @@ EVENT_LABELS = {
 SHOWN = {"failing": _l("Failing"), "dead": _l("Given up")}
 
 
-class IntegrationForm(AppForm):
-    name = text_field(_l("Name of the system"), _l("Enter a name."), max_length=120)
-    jobcenter_id = SelectField(_l("Job centre"), coerce=as_id)
-
-
 class SubscriptionForm(AppForm):
     integration_id = SelectField(_l("System"), coerce=as_id)
     url = text_field(_l("Address (URL)"), _l("Enter the address."), max_length=webhooks.URL_MAX)
@@ -53,47 +47,33 @@ class SubscriptionForm(AppForm):
     insecure = BooleanField(_l("Allow an address without https, for testing only"))
 
 
-def _forms() -> tuple[IntegrationForm, SubscriptionForm]:
-    integration_form, subscription_form = IntegrationForm(prefix="integration"), SubscriptionForm(prefix="hook")
-    integration_form.jobcenter_id.choices = [
-        SelectChoice(j.id, j.name) for j in db.session.scalars(select(Jobcenter).order_by(Jobcenter.name))]
-    subscription_form.integration_id.choices = [
+def _form() -> SubscriptionForm:
+    form = SubscriptionForm(prefix="hook")
+    form.integration_id.choices = [
         SelectChoice(i.id, f"{i.name} ({i.jobcenter.name})")
         for i in db.session.scalars(select(Integration).order_by(Integration.name))]
-    return integration_form, subscription_form
+    return form
 
 
-def _index(integration_form: IntegrationForm, subscription_form: SubscriptionForm, status: int = 200):
+def _index(subscription_form: SubscriptionForm, status: int = 200):
     subscriptions = db.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()
     problems = dict(db.session.execute(
         select(WebhookDelivery.subscription_id, func.count())
         .where(WebhookDelivery.status == OutboxStatus.DEAD).group_by(WebhookDelivery.subscription_id)).all())
     return render_template("admin/webhooks.html", subscriptions=subscriptions, dead=problems,
-                           integration_form=integration_form, subscription_form=subscription_form), status
+                           subscription_form=subscription_form), status
 
 
 @bp.get("/webhooks")
 @role_required(Role.ADMIN)
 def webhooks_index():
-    return _index(*_forms())
-
-
-@bp.post("/webhooks/integrations")
-@role_required(Role.ADMIN)
-def integration_new():
-    integration_form, subscription_form = _forms()
-    if integration_form.validate_on_submit():
-        jobcenter = get_or_404(Jobcenter, integration_form.jobcenter_id.data)
-        webhooks.create_integration(integration_form.name.data, jobcenter, by=current_user, now=utcnow())
-        flash(_("The system is added."), "success")
-        return redirect(url_for("admin.webhooks_index"))
-    return _index(integration_form, subscription_form, 422)
+    return _index(_form())
 
 
 @bp.post("/webhooks")
 @role_required(Role.ADMIN)
 def webhook_new():
-    integration_form, form = _forms()
+    form = _form()
     if form.validate_on_submit():
         with attempt(form):
             subscription, secret = webhooks.subscribe(
@@ -101,7 +81,7 @@ def webhook_new():
                 personal=form.personal.data, insecure_allowed=form.insecure.data, by=current_user, now=utcnow())
             # The secret is shown on this answer only: not in a redirect's flash message, which the cookie holds.
             return render_template("admin/webhook_secret.html", subscription=subscription, secret=secret)
-    return _index(integration_form, form, 422)
+    return _index(form, 422)
 
 
 @bp.get("/webhooks/<int:subscription_id>")
