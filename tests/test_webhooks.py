@@ -9,6 +9,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import conftest
 import pytest
@@ -50,6 +51,7 @@ class Receiver:
     def __init__(self):
         self.secrets: dict[str, str] = {}
         self.received: list[tuple[str, str, dict]] = []  # (path, webhook-id, payload) of each verified request
+        self.raw: list[tuple[bytes, dict[str, str]]] = []  # each request's body and headers (names in lower case)
         self.refused: list[str] = []  # why a request did not verify
         self.failing: int | None = None
         self._lock = threading.Lock()
@@ -62,6 +64,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver._lock:
+                    receiver.raw.append((body, {name.lower(): value for name, value in self.headers.items()}))
                 try:
                     payload = Webhook(receiver.secrets[self.path]).verify(body, dict(self.headers))
                 except (WebhookVerificationError, KeyError) as error:
@@ -376,3 +380,31 @@ def test_names_leave_delivered_payloads_after_the_retention_period_and_dead_ones
 
     assert json.loads(sent.payload)["data"]["candidate"] == {"id": amina.id}
     assert json.loads(dead.payload)["data"]["candidate"]["name"] == "Bo Berg"
+
+
+def docs_receiver():
+    """The receive() function docs/api.md shows a job centre's developers."""
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
+    [code] = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    names: dict = {}
+    exec(compile(code, "docs/api.md", "exec"), names)  # noqa: S102 - our own documentation's example
+    return names["receive"]
+
+
+def test_the_receiver_docs_api_md_shows_takes_matchapps_events_once_and_refuses_a_forged_one(story, receiver):
+    receive = docs_receiver()
+    amina = story.candidate("Amina Hassan")
+    story.make.booking(amina, story.make.session(story.employer).slots[0])
+    deliver()
+    [(body, headers)] = receiver.raw
+    secret, seen = receiver.secrets["/hooks"], set()
+
+    event = receive(secret, body, headers, seen)
+
+    assert (event["type"], event["data"]["candidate"]["id"]) == ("booking.created", amina.id)
+    assert receive(secret, body, headers, seen) is None, "the same id again is a repeat"
+    forged = body.replace(b"booking.created", b"booking.cancelled")
+    with pytest.raises(WebhookVerificationError):
+        receive(secret, forged, headers, set())
+    with pytest.raises(WebhookVerificationError):
+        receive(secret, body, {**headers, "webhook-timestamp": str(int(utcnow().timestamp()) - 3600)}, set())

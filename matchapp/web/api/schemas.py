@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from matchapp.models import Attendance, EmploymentStatus, EmploymentType, Result, TargetGroup
@@ -20,12 +21,12 @@ CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)
 
 def _no_control(value: str) -> None:
     if CONTROL.search(value):
-        raise ma.ValidationError("Control characters are not allowed.")
+        raise ma.ValidationError(_("Control characters are not allowed."))
 
 
 def _no_cpr(value: str) -> None:
     if CPR.search(value):
-        raise ma.ValidationError("This looks like a CPR number; matchapp never stores one.")
+        raise ma.ValidationError(_("This looks like a CPR number; matchapp never stores one."))
 
 
 def text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:
@@ -195,7 +196,7 @@ class FigureArgs(ma.Schema):
     @ma.validates_schema
     def _period_in_order(self, data, **_kwargs):
         if data.get("period_from") and data.get("period_to") and data["period_from"] > data["period_to"]:
-            raise ma.ValidationError("The period ends before it starts.", "period_to")
+            raise ma.ValidationError(_("The period ends before it starts."), "period_to")
 
 
 class FigureTable(ma.Schema):
@@ -217,4 +218,4 @@ class CourseRunIn(ma.Schema):
     @ma.validates_schema
     def _in_order(self, data, **_kwargs):
         if data["ends_on"] < data["starts_on"]:
-            raise ma.ValidationError("The run ends before it starts.", "ends_on")
+            raise ma.ValidationError(_("The run ends before it starts."), "ends_on")
