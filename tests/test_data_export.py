@@ -38,7 +38,7 @@ from matchapp.models import (
     WaitlistOffer,
     WebhookDelivery,
 )
-from matchapp.services import accounts, integrations, personal_data, user_sessions, waitlist, webhooks
+from matchapp.services import accounts, export_registry, integrations, personal_data, user_sessions, waitlist, webhooks
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import (
     OutcomeEntry,
@@ -269,8 +269,8 @@ def test_no_export_holds_a_hash_a_calendar_token_or_a_live_link(world, now):
 # --- (b) Every table is exported or declared to hold nothing about a person ---------------------------------------
 
 def test_every_table_is_exported_or_declared_to_hold_nothing_about_a_person():
-    assert personal_data.unaccounted_tables(db.metadata) == set()
-    named = {s.table for s in personal_data.REGISTRY} | set(personal_data.NOTHING_ABOUT_A_PERSON)
+    assert export_registry.unaccounted_tables(db.metadata) == set()
+    named = {s.table for s in export_registry.REGISTRY} | set(export_registry.NOTHING_ABOUT_A_PERSON)
     assert named <= set(db.metadata.tables), "no entry for a table that is gone"
 
 
@@ -280,11 +280,11 @@ def test_a_new_table_that_is_not_exported_fails_the_check():
         table.to_metadata(grown)
     Table("pet", grown, Column("id", Integer, primary_key=True), Column("owner_id", ForeignKey("users.id")))
 
-    assert personal_data.unaccounted_tables(grown) == {"pet"}
+    assert export_registry.unaccounted_tables(grown) == {"pet"}
 
 
 def test_the_tables_said_to_hold_nothing_about_a_person_point_at_no_person():
-    for name in personal_data.NOTHING_ABOUT_A_PERSON:
+    for name in export_registry.NOTHING_ABOUT_A_PERSON:
         targets = {key.column.table.name for key in db.metadata.tables[name].foreign_keys}
         assert not targets & {"users", "candidate", "employer"}, name
 

@@ -11,19 +11,15 @@ candidate: the record of processing (docs/privacy.md) says art. 15 covers it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import Enum
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import MetaData, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from matchapp.extensions import db
-from matchapp.labels import label
 from matchapp.models import (
     ApiKey,
     AuditEvent,
@@ -47,64 +43,13 @@ from matchapp.models import (
     WebhookDelivery,
 )
 from matchapp.services import audit
+from matchapp.services.export_registry import REGISTRY, Source, iso, label_of, source
 from matchapp.services.mailbox import mask_secret_links
 
 FORMAT = "matchapp-personal-data/1"
 EVERYONE = frozenset(Role)
 CANDIDATE = frozenset({Role.CANDIDATE})
 EMPLOYER = frozenset({Role.EMPLOYER})
-
-# Tables whose rows are about no one, each with the reason.
-NOTHING_ABOUT_A_PERSON = {
-    "jobcenter": "the job centres' names",
-    "course": "the course catalogue",
-    "course_run": "cohorts: a course, a job centre and two dates (a person's place in one is an enrollment)",
-    "slot": "an employer's free and booked times: ids and times only (the one a person booked is in the booking)",
-    "session_course": "which courses a session is aimed at: ids only",
-    "completion_figure": "dashboard figures: ids and 0/1 flags only, rebuilt from the tables exported here",
-    "session_figure": "dashboard figures: ids and counts only, rebuilt from the tables exported here",
-    "booking_figure": "dashboard figures: ids and counts only, rebuilt from the tables exported here",
-    "course_booking_figure": "dashboard figures: ids and counts only, rebuilt from the tables exported here",
-    "figures_refresh": "when the dashboard figures were last rebuilt: one time",
-    "webhook_subscription": "an integration's address, events and signing secret (who made it: the audit log)",
-}
-
-@dataclass(frozen=True)
-class Source:
-    """One table of the export: whose rows, found how, and which of their fields the readable page shows."""
-
-    table: str
-    title: str  # lazy: the heading in the reader's language
-    roles: frozenset[Role]  # the people who can have rows in it
-    rows: Callable[[User], list[dict]]
-    columns: tuple[str, ...]
-
-
-REGISTRY: list[Source] = []
-
-
-def _source(table: str, title, roles: frozenset[Role], columns: tuple[str, ...]):
-    def register(rows: Callable[[User], list[dict]]):
-        REGISTRY.append(Source(table, title, roles, rows, columns))
-        return rows
-
-    return register
-
-
-def unaccounted_tables(metadata: MetaData) -> set[str]:
-    """The tables of `metadata` that are neither exported nor declared to hold nothing about a person."""
-    return set(metadata.tables) - {s.table for s in REGISTRY} - NOTHING_ABOUT_A_PERSON.keys()
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    return value.isoformat() if value is not None else None
-
-
-def _label(value: Enum | None) -> str | None:
-    return str(label(value)) if value is not None else None
-
 
 def _acting_person(person: User, actor: User | None) -> str | None:
     """Who did something to a person's record, as the person may be told: themselves or staff by name, an
@@ -125,20 +70,20 @@ def _bookings(person: User) -> list[Booking]:
                  selectinload(Booking.booked_by))))
 
 
-@_source("users", _l("Your account"), EVERYONE,
+@source("users", _l("Your account"), EVERYONE,
          ("name", "email", "phone", "role_text", "language", "jobcenter", "organisation", "active", "created_at",
           "last_active_at", "calendar_feed", "calendar_feed_expires_at", "erased_at"))
 def _user_rows(person: User) -> list[dict]:
     return [{"id": person.id, "name": person.name, "email": person.email, "phone": person.phone,
-             "role": person.role.value, "role_text": _label(person.role), "language": person.language,
+             "role": person.role.value, "role_text": label_of(person.role), "language": person.language,
              "jobcenter": person.jobcenter.name if person.jobcenter else None,
              "organisation": person.employer.name if person.employer else None, "active": person.active,
-             "created_at": _iso(person.created_at), "last_active_at": _iso(person.last_active_at),
+             "created_at": iso(person.created_at), "last_active_at": iso(person.last_active_at),
              "calendar_feed": person.calendar_token is not None,
-             "calendar_feed_expires_at": _iso(person.calendar_token_expires_at), "erased_at": _iso(person.erased_at)}]
+             "calendar_feed_expires_at": iso(person.calendar_token_expires_at), "erased_at": iso(person.erased_at)}]
 
 
-@_source("candidate", _l("Your profile"), CANDIDATE, ("jobcenter", "consultant", "target_group_text", "pitch"))
+@source("candidate", _l("Your profile"), CANDIDATE, ("jobcenter", "consultant", "target_group_text", "pitch"))
 def _candidate_rows(person: User) -> list[dict]:
     candidate = person.candidate
     if candidate is None:
@@ -146,19 +91,19 @@ def _candidate_rows(person: User) -> list[dict]:
     return [{"id": candidate.id, "jobcenter": candidate.jobcenter.name,
              "consultant": candidate.consultant.name if candidate.consultant else None,
              "target_group": candidate.target_group.value,
-             "target_group_text": _label(candidate.target_group), "pitch": candidate.pitch}]
+             "target_group_text": label_of(candidate.target_group), "pitch": candidate.pitch}]
 
 
-@_source("employer", _l("Your organisation"), EMPLOYER, ("name", "cvr", "address", "created_at", "approved_at"))
+@source("employer", _l("Your organisation"), EMPLOYER, ("name", "cvr", "address", "created_at", "approved_at"))
 def _organisation_rows(person: User) -> list[dict]:
     employer = person.employer
     if employer is None:
         return []
     return [{"id": employer.id, "name": employer.name, "cvr": employer.cvr, "address": employer.address,
-             "created_at": _iso(employer.created_at), "approved_at": _iso(employer.approved_at)}]
+             "created_at": iso(employer.created_at), "approved_at": iso(employer.approved_at)}]
 
 
-@_source("enrollment", _l("Your courses"), CANDIDATE, ("course", "run_starts_on", "run_ends_on", "completed_at"))
+@source("enrollment", _l("Your courses"), CANDIDATE, ("course", "run_starts_on", "run_ends_on", "completed_at"))
 def _enrollment_rows(person: User) -> list[dict]:
     if person.candidate is None:
         return []
@@ -166,25 +111,25 @@ def _enrollment_rows(person: User) -> list[dict]:
         select(Enrollment).where(Enrollment.candidate_id == person.candidate.id).order_by(Enrollment.id)
         .options(selectinload(Enrollment.course_run).selectinload(CourseRun.course)))
     return [{"id": e.id, "course_run_id": e.course_run_id, "course": e.course_run.course.name,
-             "run_starts_on": _iso(e.course_run.starts_on), "run_ends_on": _iso(e.course_run.ends_on),
-             "completed_at": _iso(e.completed_at)} for e in enrollments]
+             "run_starts_on": iso(e.course_run.starts_on), "run_ends_on": iso(e.course_run.ends_on),
+             "completed_at": iso(e.completed_at)} for e in enrollments]
 
 
-@_source("interview_session", _l("Interview sessions you created"), EMPLOYER,
+@source("interview_session", _l("Interview sessions you created"), EMPLOYER,
          ("title", "starts_at", "ends_at", "mode_text", "place", "status_text", "created_at", "cancel_reason"))
 def _session_rows(person: User) -> list[dict]:
     # The session as the employer planned it; who booked its slots is data about the candidates, not given here.
     sessions = db.session.scalars(
         select(InterviewSession).where(InterviewSession.created_by_id == person.id).order_by(InterviewSession.id))
-    return [{"id": s.id, "title": s.title, "description": s.description, "starts_at": _iso(s.starts_at),
-             "ends_at": _iso(s.ends_at), "mode": s.mode.value, "mode_text": _label(s.mode),
+    return [{"id": s.id, "title": s.title, "description": s.description, "starts_at": iso(s.starts_at),
+             "ends_at": iso(s.ends_at), "mode": s.mode.value, "mode_text": label_of(s.mode),
              "place": s.video_url or s.address, "status": s.status.value,
-             "status_text": _label(s.status), "created_at": _iso(s.created_at),
-             "published_at": _iso(s.published_at), "cancelled_at": _iso(s.cancelled_at),
+             "status_text": label_of(s.status), "created_at": iso(s.created_at),
+             "published_at": iso(s.published_at), "cancelled_at": iso(s.cancelled_at),
              "cancel_reason": s.cancel_reason} for s in sessions]
 
 
-@_source("booking", _l("Your job conversations"), CANDIDATE,
+@source("booking", _l("Your job conversations"), CANDIDATE,
          ("id", "starts_at", "job", "employer", "status_text", "booked_by", "cancelled_at", "cancelled_by",
           "cancel_reason"))
 def _booking_rows(person: User) -> list[dict]:
@@ -192,30 +137,30 @@ def _booking_rows(person: User) -> list[dict]:
     for b in _bookings(person):
         cancelled_by = db.session.get(User, b.cancelled_by_id) if b.cancelled_by_id else None
         rows.append({"id": b.id, "job": b.session.title, "employer": b.session.employer.name,
-                     "starts_at": _iso(b.slot.starts_at), "ends_at": _iso(b.slot.ends_at), "status": b.status.value,
-                     "status_text": _label(b.status), "booked_by": _acting_person(person, b.booked_by),
-                     "created_at": _iso(b.created_at), "timed_at": _iso(b.timed_at),
-                     "cancelled_at": _iso(b.cancelled_at), "cancelled_by": _acting_person(person, cancelled_by),
+                     "starts_at": iso(b.slot.starts_at), "ends_at": iso(b.slot.ends_at), "status": b.status.value,
+                     "status_text": label_of(b.status), "booked_by": _acting_person(person, b.booked_by),
+                     "created_at": iso(b.created_at), "timed_at": iso(b.timed_at),
+                     "cancelled_at": iso(b.cancelled_at), "cancelled_by": _acting_person(person, cancelled_by),
                      "cancel_reason": b.cancel_reason})
     return rows
 
 
-@_source("outcome", _l("What the employers recorded about your conversations"), CANDIDATE,
+@source("outcome", _l("What the employers recorded about your conversations"), CANDIDATE,
          ("booking_id", "attendance_text", "result_text", "employment_type_text", "work_starts_on", "hours_per_week",
           "note", "updated_at"))
 def _outcome_rows(person: User) -> list[dict]:
     ids = [b.id for b in _bookings(person)]
     outcomes = db.session.scalars(select(Outcome).where(Outcome.booking_id.in_(ids)).order_by(Outcome.id))
     return [{"id": o.id, "booking_id": o.booking_id, "attendance": o.attendance.value,
-             "attendance_text": _label(o.attendance),
-             "result": o.result.value if o.result else None, "result_text": _label(o.result),
+             "attendance_text": label_of(o.attendance),
+             "result": o.result.value if o.result else None, "result_text": label_of(o.result),
              "employment_type": o.employment_type.value if o.employment_type else None,
-             "employment_type_text": _label(o.employment_type),
-             "work_starts_on": _iso(o.start_date), "hours_per_week": o.hours_per_week, "note": o.note,
-             "recorded_at": _iso(o.recorded_at), "updated_at": _iso(o.updated_at)} for o in outcomes]
+             "employment_type_text": label_of(o.employment_type),
+             "work_starts_on": iso(o.start_date), "hours_per_week": o.hours_per_week, "note": o.note,
+             "recorded_at": iso(o.recorded_at), "updated_at": iso(o.updated_at)} for o in outcomes]
 
 
-@_source("consultant_outcome", _l("What your consultant recorded about your conversations"), CANDIDATE,
+@source("consultant_outcome", _l("What your consultant recorded about your conversations"), CANDIDATE,
          ("booking_id", "attendance_text", "result_text", "employment_type_text", "work_starts_on", "hours_per_week",
           "recorded_by", "updated_at"))
 def _consultant_outcome_rows(person: User) -> list[dict]:
@@ -223,26 +168,26 @@ def _consultant_outcome_rows(person: User) -> list[dict]:
     records = db.session.scalars(select(ConsultantOutcome).where(ConsultantOutcome.booking_id.in_(ids))
                                  .order_by(ConsultantOutcome.id).options(selectinload(ConsultantOutcome.recorded_by)))
     return [{"id": o.id, "booking_id": o.booking_id, "attendance": o.attendance.value,
-             "attendance_text": _label(o.attendance),
-             "result": o.result.value if o.result else None, "result_text": _label(o.result),
+             "attendance_text": label_of(o.attendance),
+             "result": o.result.value if o.result else None, "result_text": label_of(o.result),
              "employment_type": o.employment_type.value if o.employment_type else None,
-             "employment_type_text": _label(o.employment_type), "work_starts_on": _iso(o.start_date),
+             "employment_type_text": label_of(o.employment_type), "work_starts_on": iso(o.start_date),
              "hours_per_week": o.hours_per_week, "recorded_by": _acting_person(person, o.recorded_by),
-             "recorded_at": _iso(o.recorded_at), "updated_at": _iso(o.updated_at)} for o in records]
+             "recorded_at": iso(o.recorded_at), "updated_at": iso(o.updated_at)} for o in records]
 
 
-@_source("candidate_feedback", _l("Your answers about your conversations"), CANDIDATE,
+@source("candidate_feedback", _l("Your answers about your conversations"), CANDIDATE,
          ("booking_id", "happened", "next_step_text", "recorded_at"))
 def _feedback_rows(person: User) -> list[dict]:
     ids = [b.id for b in _bookings(person)]
     answers = db.session.scalars(
         select(CandidateFeedback).where(CandidateFeedback.booking_id.in_(ids)).order_by(CandidateFeedback.id))
     return [{"id": f.id, "booking_id": f.booking_id, "happened": f.happened,
-             "next_step": f.next_step.value if f.next_step else None, "next_step_text": _label(f.next_step),
-             "recorded_at": _iso(f.recorded_at)} for f in answers]
+             "next_step": f.next_step.value if f.next_step else None, "next_step_text": label_of(f.next_step),
+             "recorded_at": iso(f.recorded_at)} for f in answers]
 
 
-@_source("follow_up", _l("Your employment status after a course"), CANDIDATE,
+@source("follow_up", _l("Your employment status after a course"), CANDIDATE,
          ("course", "run_ends_on", "status_text", "recorded_by", "recorded_at"))
 def _follow_up_rows(person: User) -> list[dict]:
     if person.candidate is None:
@@ -254,13 +199,13 @@ def _follow_up_rows(person: User) -> list[dict]:
         run = db.session.get(CourseRun, f.course_run_id)
         recorder = db.session.get(User, f.recorded_by_id) if f.recorded_by_id else None
         rows.append({"id": f.id, "course_run_id": f.course_run_id, "course": run.course.name,
-                     "run_ends_on": _iso(run.ends_on), "status": f.status.value,
-                     "status_text": _label(f.status), "source": f.source,
-                     "recorded_by": _acting_person(person, recorder), "recorded_at": _iso(f.recorded_at)})
+                     "run_ends_on": iso(run.ends_on), "status": f.status.value,
+                     "status_text": label_of(f.status), "source": f.source,
+                     "recorded_by": _acting_person(person, recorder), "recorded_at": iso(f.recorded_at)})
     return rows
 
 
-@_source("waitlist_entry", _l("Waiting lists you were on"), CANDIDATE,
+@source("waitlist_entry", _l("Waiting lists you were on"), CANDIDATE,
          ("job", "employer", "session_starts_at", "status_text", "added_by", "created_at", "ended_at",
           "first_in_line"))
 def _waitlist_rows(person: User) -> list[dict]:
@@ -269,13 +214,13 @@ def _waitlist_rows(person: User) -> list[dict]:
     entries = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.candidate_id == person.candidate.id)
                                  .order_by(WaitlistEntry.id))
     return [{"id": w.id, "job": w.session.title, "employer": w.session.employer.name,
-             "session_starts_at": _iso(w.session.starts_at), "status": w.status.value,
-             "status_text": _label(w.status), "added_by": _acting_person(person, w.added_by),
-             "created_at": _iso(w.created_at), "ended_at": _iso(w.ended_at), "first_in_line": w.first_in_line}
+             "session_starts_at": iso(w.session.starts_at), "status": w.status.value,
+             "status_text": label_of(w.status), "added_by": _acting_person(person, w.added_by),
+             "created_at": iso(w.created_at), "ended_at": iso(w.ended_at), "first_in_line": w.first_in_line}
             for w in entries]
 
 
-@_source("waitlist_offer", _l("Free times offered to you from a waiting list"), CANDIDATE,
+@source("waitlist_offer", _l("Free times offered to you from a waiting list"), CANDIDATE,
          ("starts_at", "employer", "created_at", "expires_at", "answered_at", "booking_id"))
 def _waitlist_offer_rows(person: User) -> list[dict]:
     if person.candidate is None:
@@ -284,13 +229,13 @@ def _waitlist_offer_rows(person: User) -> list[dict]:
         select(WaitlistOffer).join(WaitlistEntry, WaitlistOffer.entry_id == WaitlistEntry.id)
         .where(WaitlistEntry.candidate_id == person.candidate.id).order_by(WaitlistOffer.id))
     # The token's hash is left out: it guards the e-mailed link, like the other link codes.
-    return [{"id": o.id, "entry_id": o.entry_id, "starts_at": _iso(o.slot.starts_at),
-             "employer": o.slot.session.employer.name, "created_at": _iso(o.created_at),
-             "expires_at": _iso(o.expires_at), "answered_at": _iso(o.answered_at), "booking_id": o.booking_id}
+    return [{"id": o.id, "entry_id": o.entry_id, "starts_at": iso(o.slot.starts_at),
+             "employer": o.slot.session.employer.name, "created_at": iso(o.created_at),
+             "expires_at": iso(o.expires_at), "answered_at": iso(o.answered_at), "booking_id": o.booking_id}
             for o in offers]
 
 
-@_source("outbox_message", _l("E-mails sent to you"), EVERYONE,
+@source("outbox_message", _l("E-mails sent to you"), EVERYONE,
          ("created_at", "subject", "status_text", "sent_at", "text"))
 def _outbox_rows(person: User) -> list[dict]:
     # A candidate's e-mails are about them alone; an employer's or a consultant's name candidates, so only their
@@ -299,19 +244,19 @@ def _outbox_rows(person: User) -> list[dict]:
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.recipient_id == person.id).order_by(OutboxMessage.id))
     return [{"id": m.id, "to": m.recipient, "subject": m.subject, "status": m.status.value,
-             "status_text": _label(m.status), "created_at": _iso(m.created_at),
-             "sent_at": _iso(m.sent_at), "purged_at": _iso(m.purged_at),
+             "status_text": label_of(m.status), "created_at": iso(m.created_at),
+             "sent_at": iso(m.sent_at), "purged_at": iso(m.purged_at),
              "text": mask_secret_links(m.body_text) if with_text and m.purged_at is None else None}
             for m in messages]
 
 
-@_source("webhook_delivery", _l("Events about you sent to the job centre's systems"), CANDIDATE,
+@source("webhook_delivery", _l("Events about you sent to the job centre's systems"), CANDIDATE,
          ("kind", "created_at", "status_text", "sent_at", "text"))
 def _webhook_rows(person: User) -> list[dict]:
     deliveries = db.session.scalars(select(WebhookDelivery).where(
         WebhookDelivery.candidate_id == person.candidate.id).order_by(WebhookDelivery.id)) if person.candidate else []
-    return [{"id": d.id, "kind": d.event, "status": d.status.value, "status_text": _label(d.status),
-             "created_at": _iso(d.created_at), "sent_at": _iso(d.sent_at), "text": d.payload} for d in deliveries]
+    return [{"id": d.id, "kind": d.event, "status": d.status.value, "status_text": label_of(d.status),
+             "created_at": iso(d.created_at), "sent_at": iso(d.sent_at), "text": d.payload} for d in deliveries]
 
 
 def _audit_objects(person: User) -> list:
@@ -335,7 +280,7 @@ def audit_events_about(person: User):
     return select(AuditEvent).where(or_(AuditEvent.actor_id == person.id, *_audit_objects(person)))
 
 
-@_source("audit_event", _l("What was done with your data (audit log)"), EVERYONE,
+@source("audit_event", _l("What was done with your data (audit log)"), EVERYONE,
          ("created_at", "action", "object_type", "object_id", "by"))
 def _audit_rows(person: User) -> list[dict]:
     events = db.session.scalars(audit_events_about(person).order_by(AuditEvent.id))
@@ -343,43 +288,43 @@ def _audit_rows(person: User) -> list[dict]:
     for e in events:
         actor = db.session.get(User, e.actor_id) if e.actor_id else None
         # Who acted, as a role only: the log names no one (a colleague, a consultant) but the person.
-        by = _("you") if e.actor_id == person.id else _label(actor.role) if actor else _("the system")
-        rows.append({"id": e.id, "action": e.action, "created_at": _iso(e.created_at), "object_type": e.object_type,
+        by = _("you") if e.actor_id == person.id else label_of(actor.role) if actor else _("the system")
+        rows.append({"id": e.id, "action": e.action, "created_at": iso(e.created_at), "object_type": e.object_type,
                      "object_id": e.object_id, "by": by, "reason": e.reason})
     return rows
 
 
-@_source("user_session", _l("Your sign-ins (browsers signed in)"), EVERYONE, ("created_at", "last_seen_at"))
+@source("user_session", _l("Your sign-ins (browsers signed in)"), EVERYONE, ("created_at", "last_seen_at"))
 def _session_sign_in_rows(person: User) -> list[dict]:
     sessions = db.session.scalars(select(UserSession).where(UserSession.user_id == person.id).order_by(UserSession.id))
-    return [{"id": s.id, "created_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at)} for s in sessions]
+    return [{"id": s.id, "created_at": iso(s.created_at), "last_seen_at": iso(s.last_seen_at)} for s in sessions]
 
 
-@_source("user_token", _l("Links e-mailed to you"), EVERYONE, ("purpose", "created_at", "expires_at", "used_at"))
+@source("user_token", _l("Links e-mailed to you"), EVERYONE, ("purpose", "created_at", "expires_at", "used_at"))
 def _token_rows(person: User) -> list[dict]:
     tokens = db.session.scalars(select(UserToken).where(UserToken.user_id == person.id).order_by(UserToken.id))
-    return [{"id": t.id, "purpose": t.purpose, "created_at": _iso(t.created_at), "expires_at": _iso(t.expires_at),
-             "used_at": _iso(t.used_at)} for t in tokens]
+    return [{"id": t.id, "purpose": t.purpose, "created_at": iso(t.created_at), "expires_at": iso(t.expires_at),
+             "used_at": iso(t.used_at)} for t in tokens]
 
 
-@_source("integration", _l("Integrations you added"), frozenset({Role.ADMIN}), ("name", "created_at"))
+@source("integration", _l("Integrations you added"), frozenset({Role.ADMIN}), ("name", "created_at"))
 def _integration_rows(person: User) -> list[dict]:
-    return [{"id": i.id, "name": i.name, "created_at": _iso(i.created_at)} for i in db.session.scalars(
+    return [{"id": i.id, "name": i.name, "created_at": iso(i.created_at)} for i in db.session.scalars(
         select(Integration).where(Integration.created_by_id == person.id).order_by(Integration.id))]
 
 
-@_source("api_key", _l("API keys you made"), frozenset({Role.ADMIN}), ("prefix", "scopes", "created_at", "revoked_at"))
+@source("api_key", _l("API keys you made"), frozenset({Role.ADMIN}), ("prefix", "scopes", "created_at", "revoked_at"))
 def _api_key_rows(person: User) -> list[dict]:
     keys = db.session.scalars(select(ApiKey).where(ApiKey.created_by_id == person.id).order_by(ApiKey.id))
-    return [{"id": k.id, "prefix": k.prefix, "scopes": k.scopes, "created_at": _iso(k.created_at),
-             "revoked_at": _iso(k.revoked_at)} for k in keys]
+    return [{"id": k.id, "prefix": k.prefix, "scopes": k.scopes, "created_at": iso(k.created_at),
+             "revoked_at": iso(k.revoked_at)} for k in keys]
 
 
-@_source("sent_notice", _l("Reminders and notices sent to you"), EVERYONE, ("kind", "object_id", "sent_at"))
+@source("sent_notice", _l("Reminders and notices sent to you"), EVERYONE, ("kind", "object_id", "sent_at"))
 def _notice_rows(person: User) -> list[dict]:
     notices = db.session.scalars(select(SentNotice).where(SentNotice.recipient_id == person.id).order_by(SentNotice.id))
-    return [{"id": n.id, "kind": n.kind, "object_id": n.object_id, "meeting_at": _iso(n.meeting_at),
-             "sent_at": _iso(n.sent_at)} for n in notices]
+    return [{"id": n.id, "kind": n.kind, "object_id": n.object_id, "meeting_at": iso(n.meeting_at),
+             "sent_at": iso(n.sent_at)} for n in notices]
 
 
 def sources_for(person: User) -> list[Source]:
@@ -395,7 +340,7 @@ def export_person(user: User, *, now: datetime) -> dict:
         left_out.append(_("The text of the e-mails: they name candidates, and what is about them is their data."))
     return {
         "format": FORMAT,
-        "exported_at": _iso(now),
+        "exported_at": iso(now),
         "controller": current_app.config["PRIVACY_CONTROLLER"],
         "user_id": user.id,
         "left_out": left_out,
