@@ -7,12 +7,13 @@ import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import conftest
 import pytest
+import test_rosters as roster_files
 from pages import FormCase, assert_form_needs_its_csrf_token, count
 from sqlalchemy import select
 from standardwebhooks import Webhook
@@ -24,6 +25,7 @@ from matchapp.localtime import LOCAL_TZ, utcnow
 from matchapp.models import (
     Attendance,
     AuditEvent,
+    Candidate,
     CourseRun,
     EmploymentStatus,
     EmploymentType,
@@ -34,7 +36,16 @@ from matchapp.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from matchapp.services import erasure, integrations, moves, personal_data, retention, session_changes, waitlist
+from matchapp.services import (
+    catalogue,
+    erasure,
+    integrations,
+    moves,
+    personal_data,
+    retention,
+    session_changes,
+    waitlist,
+)
 from matchapp.services.booking import book_slots, cancel_booking
 from matchapp.services.outcomes import OutcomeEntry, record_follow_ups, record_outcomes
 
@@ -158,14 +169,32 @@ def story(make, client, auth, receiver):
     return made
 
 
-def test_a_full_story_reaches_the_job_centres_system_signed_and_each_event_once(story, make, client, receiver, db_url):
+def imported(story, client, auth, names: list[str]) -> list[Candidate]:
+    """Candidates as the consultant imports them from the course provider's list (completed the run), through the
+    import's pages."""
+    today = date.today()
+    run = catalogue.create_course_run(story.course, story.jobcenter, today - timedelta(days=30),
+                                      today - timedelta(days=1), by=None, now=utcnow())
+    db.session.commit()
+    rows = [(name, f"{name.split()[0].lower()}@example.dk", "", f"SAG-{n}", "jobparat", "ja")
+            for n, name in enumerate(names, start=1)]
+    auth.login(story.consultant)
+    preview = roster_files.upload(client, run, roster_files.workbook(*rows))
+    assert preview.status_code == 200
+    assert roster_files.confirm(client, run, preview.text).status_code == 303
+    return [db.session.scalar(select(Candidate).where(Candidate.external_id == f"SAG-{n}"))
+            for n in range(1, len(names) + 1)]
+
+
+def test_a_full_story_reaches_the_job_centres_system_signed_and_each_event_once(story, make, client, auth, receiver,
+                                                                                  db_url):
     other_jobcenter = make.jobcenter("Jobcenter Nord")
     nord = integrations.create_integration("Nords system", other_jobcenter, by=story.admin, now=utcnow())
     db.session.commit()
     other = subscribe(client, nord, receiver, "/nord")
     plain = subscribe(client, story.integration, receiver, "/plain", events=["booking.created"], personal=False)
     db.session.commit()
-    amina, bo, carl, dina = (story.candidate(name) for name in ("Amina Hassan", "Bo Berg", "Carl Ahl", "Dina Dahl"))
+    amina, bo, carl, dina = imported(story, client, auth, ["Amina Hassan", "Bo Berg", "Carl Ahl", "Dina Dahl"])
     session = make.session(story.employer, start=time(10), end=time(10, 30))  # 3 times
 
     [booking] = book_slots(amina, [session.slots[0].id], by=amina.user, now=utcnow()).booked  # booking.created
@@ -230,8 +259,8 @@ def test_a_full_story_reaches_the_job_centres_system_signed_and_each_event_once(
     assert moved["previous"]["starts_at"] != moved["booking"]["starts_at"]
     assert amina_events[3]["data"]["cancelled_by"] == "candidate"
     assert "Syg" not in json.dumps(amina_events[3])  # free text is never sent
-    assert amina_events[0]["data"]["candidate"] == {"id": amina.id, "external_id": None, "name": "Amina Hassan",
-                                                    "email": amina.user.email}
+    assert amina_events[0]["data"]["candidate"] == {"id": amina.id, "external_id": "SAG-1", "name": "Amina Hassan",
+                                                    "email": "amina@example.dk"}
     assert amina_events[5]["data"]["outcome"]["result"] == "hired"
     # Without candidates:read a payload names the candidate by id only; another job centre hears nothing.
     assert receiver.events("/plain") == ["booking.created"] * 4
